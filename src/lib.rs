@@ -1,0 +1,15 @@
+//! Handover: reset a Microsoft 365 user's password and send them a welcome email, from a static page.
+//!
+//! The pure core (`credential`, `welcome`, `workflow`'s plan, `graph`'s answer types) is plain Rust and
+//! tests natively; the browser half (`ui`, the fetch path, sign-in) only builds for wasm32.
+
+pub mod credential;
+pub mod graph;
+pub mod welcome;
+pub mod workflow;
+
+#[cfg(target_arch = "wasm32")]
+mod ui;
+
+#[cfg(target_arch = "wasm32")]
+pub use ui::mount;
