@@ -1,0 +1,1 @@
+//! Secrets (the temporary password, a TAP, tokens): owned by credential/ (see its helper notes).
