@@ -1,0 +1,499 @@
+//! The Graph calls Handover makes, each as a [`Call`]: a method, a path relative to `/v1.0`,
+//! headers and an optional JSON body. A `Call` becomes either a direct [`GraphRequest`] or one part
+//! of a `$batch`, so the same builder serves both.
+
+use core::fmt;
+
+use serde::Serialize;
+use zeroize::Zeroize;
+
+use super::http::{GraphRequest, Headers, Method, GRAPH_VERSION};
+use super::odata::{self, percent_encode, query, select};
+use crate::secret::Secret;
+
+/// The id of the password authentication method, the same for every user.
+pub const PASSWORD_METHOD_ID: &str = "28c10230-6103-485e-b985-444c60001490";
+
+/// A JSON request body. It may carry a password or an email that does, so it is zeroized on drop
+/// and never printed; it is built only by Handover's serializers, so it is always valid JSON.
+pub struct JsonBody(String);
+
+impl JsonBody {
+    /// Serializes `value` (which holds no secret: secret-carrying bodies use the dedicated
+    /// builders below, which write into one pre-sized buffer).
+    pub fn from_serialize<T: Serialize>(value: &T) -> Result<JsonBody, serde_json::Error> {
+        serde_json::to_string(value).map(JsonBody)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A copy for a retry (the same password is sent again, never a new one).
+    pub fn duplicate(&self) -> JsonBody {
+        JsonBody(self.0.clone())
+    }
+
+    fn into_string(mut self) -> String {
+        core::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for JsonBody {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JsonBody([redacted])")
+    }
+}
+
+/// Appends `value` to `out` as a JSON string literal (quotes included).
+pub(crate) fn push_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[(c as usize) >> 4]));
+                out.push(char::from(HEX[(c as usize) & 0x0f]));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// One Graph call, before it is sent directly or put in a `$batch`.
+#[derive(Debug)]
+pub struct Call {
+    pub method: Method,
+    /// Relative to the version root, starting with `/`: `/users/{id}`, `/me/sendMail`.
+    pub path: String,
+    pub headers: Headers,
+    pub body: Option<JsonBody>,
+}
+
+impl Call {
+    /// A call without body.
+    pub fn new(method: Method, path: impl Into<String>) -> Call {
+        Call {
+            method,
+            path: path.into(),
+            headers: Headers::new(),
+            body: None,
+        }
+    }
+
+    /// Builder: adds a header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Call {
+        self.headers.set(name, value);
+        self
+    }
+
+    /// Builder: a JSON body (also sets `Content-Type`, which `$batch` requires for a body).
+    pub fn with_body(mut self, body: JsonBody) -> Call {
+        self.headers.set("Content-Type", "application/json");
+        self.body = Some(body);
+        self
+    }
+
+    /// A copy for a retry.
+    pub fn duplicate(&self) -> Call {
+        Call {
+            method: self.method,
+            path: self.path.clone(),
+            headers: self.headers.clone(),
+            body: self.body.as_ref().map(JsonBody::duplicate),
+        }
+    }
+
+    /// The direct request: `/v1.0` + path. The caller stamps `client-request-id`.
+    pub fn into_request(self) -> GraphRequest {
+        let mut req = GraphRequest::new(self.method, format!("{GRAPH_VERSION}{}", self.path));
+        req.headers = self.headers;
+        req.body = self.body.map(JsonBody::into_string);
+        req
+    }
+}
+
+/// `GET /users/{id}?$select=...` (the Review step's fields).
+pub fn get_user(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/users/{}{}",
+            percent_encode(user_id),
+            query(&[("$select", &select(odata::USER_SELECT))])
+        ),
+    )
+}
+
+/// `GET /users/{id}?$select=id,lastPasswordChangeDateTime`: tells whether a reset whose answer was
+/// lost took place (the timestamp moves).
+pub fn get_last_password_change(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/users/{}{}",
+            percent_encode(user_id),
+            query(&[("$select", "id,lastPasswordChangeDateTime")])
+        ),
+    )
+}
+
+/// `GET /me?$select=id,displayName,userPrincipalName,mail`.
+pub fn get_me() -> Call {
+    Call::new(
+        Method::Get,
+        format!("/me{}", query(&[("$select", &select(odata::ME_SELECT))])),
+    )
+}
+
+/// Active directory roles, including those held through role-assignable groups.
+pub fn user_directory_roles(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/users/{}/transitiveMemberOf/microsoft.graph.directoryRole{}",
+            percent_encode(user_id),
+            query(&[("$select", &select(odata::ROLE_SELECT))])
+        ),
+    )
+}
+
+/// The signed-in admin's active directory roles.
+pub fn my_directory_roles() -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/me/transitiveMemberOf/microsoft.graph.directoryRole{}",
+            query(&[("$select", &select(odata::ROLE_SELECT))])
+        ),
+    )
+}
+
+/// PIM-eligible role instances of a principal (needs `RoleEligibilitySchedule.Read.Directory` or
+/// `RoleManagement.Read.Directory`; a 403 means "unknown", not "none").
+pub fn role_eligibility_instances(principal_id: &str) -> Call {
+    let filter = format!("principalId eq {}", odata::quote(principal_id));
+    Call::new(
+        Method::Get,
+        format!(
+            "/roleManagement/directory/roleEligibilityScheduleInstances{}",
+            query(&[("$filter", &filter)])
+        ),
+    )
+}
+
+/// Role-assignable groups the user belongs to (directly or not). Filtering on
+/// `isAssignableToRole` over a cast segment is an advanced query: `$count=true` and
+/// `ConsistencyLevel: eventual`. The answer is re-checked client-side.
+pub fn role_assignable_group_memberships(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/users/{}/transitiveMemberOf/microsoft.graph.group{}",
+            percent_encode(user_id),
+            query(&[
+                ("$filter", "isAssignableToRole eq true"),
+                ("$count", "true"),
+                ("$select", &select(odata::GROUP_SELECT)),
+            ])
+        ),
+    )
+    .with_header("ConsistencyLevel", "eventual")
+}
+
+/// Groups the user owns (owners of role-assignable groups count as privileged); filtered
+/// client-side because owned objects are few.
+pub fn owned_groups(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!(
+            "/users/{}/ownedObjects/microsoft.graph.group{}",
+            percent_encode(user_id),
+            query(&[("$select", &select(odata::GROUP_SELECT))])
+        ),
+    )
+}
+
+/// The user's registered authentication methods (for a later issue: TAP advice).
+pub fn authentication_methods(user_id: &str) -> Call {
+    Call::new(
+        Method::Get,
+        format!("/users/{}/authentication/methods", percent_encode(user_id)),
+    )
+}
+
+/// `PATCH /users/{id}` with `passwordProfile` and `forceChangePasswordNextSignIn: true`.
+/// Answer: 204.
+pub fn patch_password(user_id: &str, password: &Secret) -> Call {
+    let mut json = String::with_capacity(96 + 2 * password.len());
+    json.push_str(r#"{"passwordProfile":{"password":"#);
+    push_json_string(&mut json, password.expose_secret());
+    json.push_str(r#","forceChangePasswordNextSignIn":true}}"#);
+    Call::new(Method::Patch, format!("/users/{}", percent_encode(user_id)))
+        .with_body(JsonBody(json))
+}
+
+/// `POST /users/{id}/authentication/methods/{password method}/resetPassword` with `newPassword`.
+/// Answer: 202 with `Location` (the operation to poll) and maybe `Retry-After`.
+pub fn reset_password(user_id: &str, password: &Secret) -> Call {
+    let mut json = String::with_capacity(32 + 2 * password.len());
+    json.push_str(r#"{"newPassword":"#);
+    push_json_string(&mut json, password.expose_secret());
+    json.push('}');
+    Call::new(
+        Method::Post,
+        format!(
+            "/users/{}/authentication/methods/{PASSWORD_METHOD_ID}/resetPassword",
+            percent_encode(user_id)
+        ),
+    )
+    .with_body(JsonBody(json))
+}
+
+/// `GET` an operation, from the path [`super::batch::version_relative_path`] made of `Location`.
+pub fn get_operation(relative_path: &str) -> Call {
+    Call::new(Method::Get, relative_path.to_owned())
+}
+
+/// Options of a Temporary Access Pass. All optional: the tenant's TAP policy fills the rest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapRequest {
+    /// 10 to 43,200 minutes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_in_minutes: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_usable_once: Option<bool>,
+    /// RFC 3339; absent means now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date_time: Option<String>,
+}
+
+/// `POST /users/{id}/authentication/temporaryAccessPassMethods`. Answer: 201 with the pass.
+pub fn create_temporary_access_pass(
+    user_id: &str,
+    options: &TapRequest,
+) -> Result<Call, serde_json::Error> {
+    Ok(Call::new(
+        Method::Post,
+        format!(
+            "/users/{}/authentication/temporaryAccessPassMethods",
+            percent_encode(user_id)
+        ),
+    )
+    .with_body(JsonBody::from_serialize(options)?))
+}
+
+/// `POST /users/{id}/revokeSignInSessions` (optional step: a reset does not end other sessions).
+pub fn revoke_sign_in_sessions(user_id: &str) -> Call {
+    Call::new(
+        Method::Post,
+        format!("/users/{}/revokeSignInSessions", percent_encode(user_id)),
+    )
+}
+
+/// One recipient of the welcome email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MailAddress {
+    pub address: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Whether the message body is HTML or plain text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyType {
+    Html,
+    Text,
+}
+
+/// The welcome email as Graph's `sendMail` wants it. The body carries the password or TAP, so it
+/// is a [`Secret`].
+#[derive(Debug)]
+pub struct MailMessage {
+    pub subject: String,
+    pub body_type: BodyType,
+    pub body: Secret,
+    pub to: Vec<MailAddress>,
+    pub cc: Vec<MailAddress>,
+    /// Graph's default is `true`, which would leave the password in the admin's Sent Items.
+    pub save_to_sent_items: bool,
+}
+
+impl MailMessage {
+    /// Every address the message goes to (to, then cc).
+    pub fn recipients(&self) -> impl Iterator<Item = &str> {
+        self.to.iter().chain(&self.cc).map(|a| a.address.as_str())
+    }
+}
+
+fn push_recipients(json: &mut String, key: &str, list: &[MailAddress]) {
+    json.push_str(",\"");
+    json.push_str(key);
+    json.push_str("\":[");
+    for (i, a) in list.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(r#"{"emailAddress":{"address":"#);
+        push_json_string(json, &a.address);
+        if let Some(name) = &a.name {
+            json.push_str(r#","name":"#);
+            push_json_string(json, name);
+        }
+        json.push_str("}}");
+    }
+    json.push(']');
+}
+
+/// `POST /me/sendMail`, or `/users/{mailbox}/sendMail` when sending from a shared mailbox.
+/// Answer: 202 (accepted, not yet delivered).
+pub fn send_mail(from_mailbox: Option<&str>, message: &MailMessage) -> Call {
+    let body = message.body.expose_secret();
+    let mut json = String::with_capacity(256 + message.subject.len() + 2 * body.len());
+    json.push_str(r#"{"message":{"subject":"#);
+    push_json_string(&mut json, &message.subject);
+    json.push_str(r#","body":{"contentType":"#);
+    json.push_str(match message.body_type {
+        BodyType::Html => "\"HTML\"",
+        BodyType::Text => "\"Text\"",
+    });
+    json.push_str(r#","content":"#);
+    push_json_string(&mut json, body);
+    json.push('}');
+    push_recipients(&mut json, "toRecipients", &message.to);
+    if !message.cc.is_empty() {
+        push_recipients(&mut json, "ccRecipients", &message.cc);
+    }
+    json.push_str(r#"},"saveToSentItems":"#);
+    json.push_str(if message.save_to_sent_items {
+        "true"
+    } else {
+        "false"
+    });
+    json.push('}');
+    let path = match from_mailbox {
+        Some(mailbox) => format!("/users/{}/sendMail", percent_encode(mailbox)),
+        None => "/me/sendMail".to_owned(),
+    };
+    Call::new(Method::Post, path).with_body(JsonBody(json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn body_json(call: &Call) -> Value {
+        let body = call.body.as_ref().map(JsonBody::as_str).unwrap_or("null");
+        serde_json::from_str(body).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn patch_body_is_documented_shape_and_escapes() {
+        let pw = Secret::new(r#"Ab"c\d{1}"#.to_owned());
+        let call = patch_password("8a3b-1", &pw);
+        assert_eq!(call.method, Method::Patch);
+        assert_eq!(call.path, "/users/8a3b-1");
+        let v = body_json(&call);
+        assert_eq!(v["passwordProfile"]["password"], r#"Ab"c\d{1}"#);
+        assert_eq!(v["passwordProfile"]["forceChangePasswordNextSignIn"], true);
+        let req = call.into_request();
+        assert_eq!(req.path_and_query, "/v1.0/users/8a3b-1");
+        assert_eq!(req.headers.get("content-type"), Some("application/json"));
+    }
+
+    #[test]
+    fn reset_password_targets_the_password_method() {
+        let call = reset_password("u1", &Secret::new("Xy-12345678".into()));
+        assert_eq!(
+            call.path,
+            "/users/u1/authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword"
+        );
+        assert_eq!(body_json(&call)["newPassword"], "Xy-12345678");
+    }
+
+    #[test]
+    fn send_mail_body_matches_graph_and_defaults_off_sent_items() {
+        let msg = MailMessage {
+            subject: "Welcome \"Ada\"".into(),
+            body_type: BodyType::Html,
+            body: Secret::new("<p>Password: <code>P@ss\u{1}</code></p>".into()),
+            to: vec![MailAddress {
+                address: "ada@example.org".into(),
+                name: Some("Ada".into()),
+            }],
+            cc: vec![MailAddress {
+                address: "helpdesk@contoso.com".into(),
+                name: None,
+            }],
+            save_to_sent_items: false,
+        };
+        let call = send_mail(None, &msg);
+        assert_eq!(call.path, "/me/sendMail");
+        let v = body_json(&call);
+        assert_eq!(v["saveToSentItems"], false);
+        assert_eq!(v["message"]["subject"], "Welcome \"Ada\"");
+        assert_eq!(v["message"]["body"]["contentType"], "HTML");
+        assert_eq!(
+            v["message"]["body"]["content"],
+            "<p>Password: <code>P@ss\u{1}</code></p>"
+        );
+        assert_eq!(
+            v["message"]["toRecipients"][0]["emailAddress"]["address"],
+            "ada@example.org"
+        );
+        assert_eq!(
+            v["message"]["ccRecipients"][0]["emailAddress"]["address"],
+            "helpdesk@contoso.com"
+        );
+        assert!(v["message"]["ccRecipients"][0]["emailAddress"]
+            .get("name")
+            .is_none());
+        let shared = send_mail(Some("help desk@contoso.com"), &msg);
+        assert_eq!(shared.path, "/users/help%20desk%40contoso.com/sendMail");
+    }
+
+    #[test]
+    fn tap_request_omits_unset_options() {
+        let call = create_temporary_access_pass(
+            "u1",
+            &TapRequest {
+                lifetime_in_minutes: Some(60),
+                is_usable_once: None,
+                start_date_time: None,
+            },
+        )
+        .map(|c| body_json(&c));
+        assert_eq!(
+            call.ok(),
+            Some(serde_json::json!({"lifetimeInMinutes": 60}))
+        );
+    }
+
+    #[test]
+    fn paths_encode_ids_and_filters() {
+        assert_eq!(
+            role_eligibility_instances("o'x").path,
+            "/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId%20eq%20%27o%27%27x%27"
+        );
+        let groups = role_assignable_group_memberships("u1");
+        assert_eq!(groups.headers.get("ConsistencyLevel"), Some("eventual"));
+        assert!(groups.path.contains("$count=true"));
+        assert!(get_user("a/b").path.starts_with("/users/a%2Fb?$select="));
+    }
+}
