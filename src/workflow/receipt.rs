@@ -1,0 +1,199 @@
+//! The receipt: the downloadable audit record of one run. What was done, when, by whom, for which
+//! ticket, to whom, by which path, each step with Graph's request ids, and never the password or
+//! the pass (nothing secret is reachable from these types: they hold no [`crate::secret::Secret`]).
+
+use serde::Serialize;
+
+use super::plan::{AdminContext, Plan, ResetPath};
+use super::run::{EmailState, NextAction, ResetState, RunReport, StepRecord};
+
+/// What the page knows around the run. Timestamps are strings from the browser's clock.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReceiptContext {
+    pub started_at: String,
+    pub finished_at: String,
+    /// The ticket number or business reason the admin typed.
+    pub ticket: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub saved_to_sent_items: bool,
+}
+
+/// Who ran it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PerformedBy {
+    pub id: String,
+    pub user_principal_name: Option<String>,
+    pub display_name: Option<String>,
+    pub acting_role: &'static str,
+}
+
+/// Whom it was for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetRecord {
+    pub id: String,
+    pub user_principal_name: Option<String>,
+    pub display_name: String,
+    pub privileged: bool,
+}
+
+/// The state of one outcome, in a stable vocabulary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutcomeRecord {
+    /// `done`, `failed`, `unknown`, `notAttempted` / `sent`, `failed`, `unknown`, `notSent`,
+    /// `notRequested`.
+    pub state: &'static str,
+    pub detail: Option<String>,
+    pub request_id: Option<String>,
+    pub client_request_id: Option<String>,
+}
+
+/// The email part of the receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailRecord {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub saved_to_sent_items: bool,
+    pub outcome: OutcomeRecord,
+}
+
+/// The pass's settings (never the pass).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TapRecord {
+    pub lifetime_in_minutes: Option<u32>,
+    pub is_usable_once: Option<bool>,
+    pub start_date_time: Option<String>,
+}
+
+/// The audit record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    pub receipt_version: u32,
+    pub started_at: String,
+    pub finished_at: String,
+    pub ticket: String,
+    pub performed_by: PerformedBy,
+    pub target: TargetRecord,
+    pub path: ResetPath,
+    /// `password` or `temporaryAccessPass`.
+    pub credential: &'static str,
+    pub force_change_password_next_sign_in: bool,
+    pub temporary_access_pass: Option<TapRecord>,
+    pub reset: OutcomeRecord,
+    pub email: Option<EmailRecord>,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StepRecord>,
+    pub next_action: NextAction,
+    pub round_trips: u32,
+}
+
+fn ids_of(
+    steps: &[StepRecord],
+    pick: impl Fn(&StepRecord) -> bool,
+) -> (Option<String>, Option<String>) {
+    steps
+        .iter()
+        .rev()
+        .find(|s| pick(s))
+        .map_or((None, None), |s| {
+            (s.request_id.clone(), Some(s.client_request_id.clone()))
+        })
+}
+
+impl Receipt {
+    /// Builds the receipt of a run.
+    pub fn new(
+        ctx: &ReceiptContext,
+        admin: &AdminContext,
+        plan: &Plan,
+        report: &RunReport,
+    ) -> Receipt {
+        use super::run::Step;
+        let (reset_rid, reset_crid) = ids_of(&report.steps, |s| {
+            matches!(
+                s.step,
+                Step::ResetPassword | Step::WaitForOperation | Step::CreateTemporaryAccessPass
+            )
+        });
+        let (mail_rid, mail_crid) = ids_of(&report.steps, |s| s.step == Step::SendEmail);
+        let (state, detail) = match &report.reset {
+            ResetState::NotAttempted => ("notAttempted", None),
+            ResetState::Done => ("done", None),
+            ResetState::Failed { reason, .. } => ("failed", Some(reason.clone())),
+            ResetState::Unknown { why } => ("unknown", Some(why.clone())),
+        };
+        let reset = OutcomeRecord {
+            state,
+            detail,
+            request_id: reset_rid,
+            client_request_id: reset_crid,
+        };
+        let email_outcome = match &report.email {
+            EmailState::NotRequested => None,
+            EmailState::Sent => Some(("sent", None)),
+            EmailState::NotSent { why } => Some(("notSent", Some(why.clone()))),
+            EmailState::Failed { reason, .. } => Some(("failed", Some(reason.clone()))),
+            EmailState::Unknown { why } => Some(("unknown", Some(why.clone()))),
+        };
+        let email = email_outcome.map(|(state, detail)| EmailRecord {
+            to: ctx.to.clone(),
+            cc: ctx.cc.clone(),
+            saved_to_sent_items: ctx.saved_to_sent_items,
+            outcome: OutcomeRecord {
+                state,
+                detail,
+                request_id: mail_rid,
+                client_request_id: mail_crid,
+            },
+        });
+        let is_tap = plan.path == ResetPath::TemporaryAccessPass;
+        Receipt {
+            receipt_version: 1,
+            started_at: ctx.started_at.clone(),
+            finished_at: ctx.finished_at.clone(),
+            ticket: ctx.ticket.clone(),
+            performed_by: PerformedBy {
+                id: admin.id.clone(),
+                user_principal_name: admin.user_principal_name.clone(),
+                display_name: admin.display_name.clone(),
+                acting_role: plan.acting_role.name(),
+            },
+            target: TargetRecord {
+                id: plan.target_id.clone(),
+                user_principal_name: plan.target_user_principal_name.clone(),
+                display_name: plan.target_display_name.clone(),
+                privileged: plan.privileged,
+            },
+            path: plan.path,
+            credential: if is_tap {
+                "temporaryAccessPass"
+            } else {
+                "password"
+            },
+            force_change_password_next_sign_in: !is_tap,
+            temporary_access_pass: report.temporary_access_pass.as_ref().map(|t| TapRecord {
+                lifetime_in_minutes: t.lifetime_in_minutes,
+                is_usable_once: t.is_usable_once,
+                start_date_time: t.start_date_time.clone(),
+            }),
+            reset,
+            email,
+            warnings: plan.warnings.iter().map(|w| w.message.clone()).collect(),
+            steps: report.steps.clone(),
+            next_action: report.next_action.clone(),
+            round_trips: report.round_trips,
+        }
+    }
+
+    /// The receipt as pretty JSON, for download.
+    pub fn to_json(&self) -> String {
+        // Serializing these plain types cannot fail; fall back to a minimal record anyway.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
