@@ -136,6 +136,7 @@ impl RunEvent {
 
 /// One request of the run, for the receipt (never a body).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StepRecord {
     pub step: Step,
     pub attempt: u32,

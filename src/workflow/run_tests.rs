@@ -1,1 +1,817 @@
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
+use rand::SeedableRng;
+use serde_json::{json, Value};
+
+use super::*;
+use crate::graph::{BodyType, GraphRequest, MailAddress, MailMessage, User};
+use crate::workflow::plan::{plan, AdminContext, CredentialChoice, PlanOptions, TargetRoles};
+use crate::workflow::receipt::{Receipt, ReceiptContext};
+use crate::workflow::roles::template;
+
+const PASSWORD: &str = "Tr1cky-Pa$$-9911";
+const TAP_VALUE: &str = "Xq9#mK2v";
+
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+}
+
+/// What the fake saw of one request.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl Seen {
+    fn batch_parts(&self) -> Vec<Value> {
+        self.body
+            .as_ref()
+            .and_then(|b| b["requests"].as_array().cloned())
+            .unwrap_or_default()
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A scripted Graph: answers in order, records requests and sleeps.
+struct Fake {
+    script: RefCell<VecDeque<Result<GraphResponse, TransportError>>>,
+    seen: RefCell<Vec<Seen>>,
+    slept: RefCell<Vec<u32>>,
+}
+
+impl Fake {
+    fn new(script: Vec<Result<GraphResponse, TransportError>>) -> Fake {
+        Fake {
+            script: RefCell::new(script.into()),
+            seen: RefCell::new(Vec::new()),
+            slept: RefCell::new(Vec::new()),
+        }
+    }
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.borrow().clone()
+    }
+    fn slept(&self) -> Vec<u32> {
+        self.slept.borrow().clone()
+    }
+    fn exhausted(&self) -> bool {
+        self.script.borrow().is_empty()
+    }
+}
+
+impl GraphTransport for Fake {
+    async fn send(&self, req: GraphRequest) -> Result<GraphResponse, TransportError> {
+        self.seen.borrow_mut().push(Seen {
+            method: req.method.as_str().to_owned(),
+            path: req.path_and_query.clone(),
+            headers: req
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect(),
+            body: req
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str(b).ok()),
+        });
+        self.script.borrow_mut().pop_front().unwrap_or_else(|| {
+            Err(TransportError::NotSent {
+                reason: "the test script has no more answers".into(),
+            })
+        })
+    }
+    async fn sleep(&self, ms: u32) {
+        self.slept.borrow_mut().push(ms);
+    }
+    fn now(&self) -> Option<String> {
+        Some("2026-11-27T10:00:00Z".into())
+    }
+}
+
+fn batch_answer(parts: Value) -> Result<GraphResponse, TransportError> {
+    Ok(
+        GraphResponse::new(200, json!({ "responses": parts }).to_string())
+            .with_header("request-id", "outer-req-id"),
+    )
+}
+
+fn graph_error(code: &str, message: &str) -> Value {
+    json!({"error": {"code": code, "message": message,
+        "innerError": {"date": "2026-11-27T10:00:01", "request-id": format!("rid-{code}"), "client-request-id": "cid"}}})
+}
+
+fn target(synced: bool) -> User {
+    User {
+        id: "u-1".into(),
+        display_name: Some("Ada Lovelace".into()),
+        given_name: Some("Ada".into()),
+        surname: Some("Lovelace".into()),
+        user_principal_name: Some("ada@contoso.com".into()),
+        mail: Some("ada@contoso.com".into()),
+        other_mails: vec!["ada@example.org".into()],
+        account_enabled: Some(true),
+        user_type: Some("Member".into()),
+        on_premises_sync_enabled: synced.then_some(true),
+        last_password_change_date_time: Some("2025-01-01T00:00:00Z".into()),
+    }
+}
+
+fn admin(role: &str) -> AdminContext {
+    AdminContext::new(
+        "admin-1",
+        vec![role.into()],
+        "User-PasswordProfile.ReadWrite.All UserAuthenticationMethod.ReadWrite.All Mail.Send",
+    )
+}
+
+fn standard_plan() -> Plan {
+    plan(
+        &target(false),
+        &TargetRoles::none(),
+        &admin(template::USER_ADMINISTRATOR),
+        &PlanOptions::default(),
+    )
+    .expect("standard plan")
+}
+
+fn auth_methods_plan(synced: bool) -> Plan {
+    let roles = if synced {
+        TargetRoles::none()
+    } else {
+        TargetRoles {
+            active: vec![crate::graph::DirectoryRole {
+                id: None,
+                display_name: None,
+                role_template_id: Some(template::GLOBAL_ADMINISTRATOR.into()),
+            }],
+            ..TargetRoles::none()
+        }
+    };
+    let p = plan(
+        &target(synced),
+        &roles,
+        &admin(template::PRIVILEGED_AUTHENTICATION_ADMINISTRATOR),
+        &PlanOptions::default(),
+    )
+    .expect("auth methods plan");
+    assert_eq!(p.path, ResetPath::AuthenticationMethods);
+    p
+}
+
+fn compose(credential: &Secret) -> MailMessage {
+    MailMessage {
+        subject: "Welcome to Contoso".into(),
+        body_type: BodyType::Html,
+        body: Secret::new(format!(
+            "<p>Your password: <code>{}</code></p>",
+            credential.expose_secret()
+        )),
+        to: vec![MailAddress {
+            address: "ada@example.org".into(),
+            name: Some("Ada".into()),
+        }],
+        cc: vec![],
+        save_to_sent_items: false,
+    }
+}
+
+struct Outcome {
+    report: RunReport,
+    events: Vec<RunEvent>,
+}
+
+fn run_with(fake: &Fake, plan: &Plan, password: Option<&Secret>, email: bool) -> Outcome {
+    let compose_fn = compose;
+    let draft = email.then(|| EmailDraft {
+        from_mailbox: None,
+        compose: &compose_fn,
+    });
+    let mut request = RunRequest::new(plan, password, draft);
+    request.retry.max_attempts = 4;
+    request.poll.max_polls = 6;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let mut events = Vec::new();
+    let report = block_on(run(fake, &mut rng, request, &mut |e| events.push(e)));
+    Outcome { report, events }
+}
+
+fn mail_sends(fake: &Fake) -> usize {
+    fake.seen()
+        .iter()
+        .flat_map(|s| s.batch_parts())
+        .filter(|p| p["url"].as_str().is_some_and(|u| u.ends_with("/sendMail")))
+        .count()
+}
+
+#[test]
+fn standard_path_is_one_batch_with_the_mail_depending_on_the_patch() {
+    let fake = Fake::new(vec![batch_answer(json!([
+        {"id": "mail", "status": 202, "headers": {}},
+        {"id": "reset", "status": 204, "headers": {}}
+    ]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.round_trips, 1);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(out.report.next_action, NextAction::Done);
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str()),
+        ("POST", "/v1.0/$batch")
+    );
+    let crid = seen[0].header("client-request-id").unwrap_or_default();
+    assert_eq!(crid.len(), 36);
+    let parts = seen[0].batch_parts();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[0]["method"], "PATCH");
+    assert_eq!(parts[0]["url"], "/users/u-1");
+    assert_eq!(parts[0]["body"]["passwordProfile"]["password"], PASSWORD);
+    assert_eq!(
+        parts[0]["body"]["passwordProfile"]["forceChangePasswordNextSignIn"],
+        true
+    );
+    assert_eq!(parts[1]["method"], "POST");
+    assert_eq!(parts[1]["url"], "/me/sendMail");
+    assert_eq!(parts[1]["dependsOn"], json!(["reset"]));
+    assert_eq!(parts[1]["body"]["saveToSentItems"], false);
+    // The receipt's steps carry the ids.
+    assert!(out.report.steps.iter().all(|s| s.client_request_id == crid));
+    assert!(out
+        .report
+        .steps
+        .iter()
+        .all(|s| s.request_id.as_deref() == Some("outer-req-id")));
+    assert!(out.events.contains(&RunEvent::StepStarted {
+        step: Step::ResetPassword
+    }));
+    assert!(out.events.iter().any(|e| matches!(
+        e,
+        RunEvent::StepFinished {
+            step: Step::SendEmail,
+            succeeded: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_failed_patch_makes_graph_skip_the_mail_with_424() {
+    let fake = Fake::new(vec![batch_answer(json!([
+        {"id": "reset", "status": 403, "body": graph_error("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")},
+        {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dependency failed")}
+    ]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.round_trips, 1);
+    match &out.report.reset {
+        ResetState::Failed {
+            error: Some(GraphFailure::Graph(e)),
+            advice,
+            ..
+        } => {
+            assert_eq!(e.kind, GraphErrorKind::AuthorizationDenied);
+            assert!(!advice.what_to_do.is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(out.report.email, EmailState::NotSent { .. }));
+    assert_eq!(out.report.next_action, NextAction::FixAndRetry);
+    assert!(fake.slept().is_empty(), "a 403 is not retried");
+    let reset_step = out
+        .report
+        .steps
+        .iter()
+        .find(|s| s.step == Step::ResetPassword)
+        .expect("step");
+    assert_eq!(
+        reset_step.request_id.as_deref(),
+        Some("rid-Authorization_RequestDenied")
+    );
+}
+
+#[test]
+fn a_429_inside_the_batch_is_retried_after_retry_after_with_the_same_password() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 429, "headers": {"Retry-After": "2.5"}, "body": graph_error("TooManyRequests", "slow down")},
+            {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dep")}
+        ])),
+        batch_answer(json!([{"id": "reset", "status": 204}, {"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(fake.slept(), [2500]);
+    assert_eq!(out.report.round_trips, 2);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert_eq!(out.report.email, EmailState::Sent);
+    let seen = fake.seen();
+    let passwords: Vec<Value> = seen
+        .iter()
+        .map(|s| s.batch_parts()[0]["body"]["passwordProfile"]["password"].clone())
+        .collect();
+    assert_eq!(passwords, [json!(PASSWORD), json!(PASSWORD)]);
+    assert_ne!(
+        seen[0].header("client-request-id"),
+        seen[1].header("client-request-id"),
+        "a fresh id per request"
+    );
+    let waiting: Vec<String> = out
+        .events
+        .iter()
+        .filter(|e| matches!(e, RunEvent::Waiting { .. }))
+        .map(RunEvent::message)
+        .collect();
+    assert_eq!(waiting, ["Graph is busy, retrying in 3 s"]);
+    assert_eq!(
+        mail_sends(&fake),
+        2,
+        "the first sendMail was not run (424), the second was"
+    );
+}
+
+#[test]
+fn a_429_on_the_mail_alone_resends_only_the_mail() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 204},
+            {"id": "mail", "status": 429, "headers": {"Retry-After": "1"}, "body": graph_error("ApplicationThrottled", "too many")}
+        ])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(fake.slept(), [1000]);
+    let second = &fake.seen()[1];
+    let parts = second.batch_parts();
+    assert_eq!(parts.len(), 1);
+    assert_eq!(
+        parts[0]["url"], "/me/sendMail",
+        "the reset is never repeated once it succeeded"
+    );
+}
+
+#[test]
+fn a_lost_answer_to_the_combined_batch_never_resends_the_mail() {
+    let fake = Fake::new(vec![
+        Err(TransportError::NoAnswer {
+            detail: "connection reset".into(),
+        }),
+        batch_answer(json!([{"id": "reset", "status": 204}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(
+        out.report.reset,
+        ResetState::Done,
+        "the PATCH alone, same password, confirms the reset"
+    );
+    assert!(
+        matches!(out.report.email, EmailState::Unknown { .. }),
+        "{:?}",
+        out.report.email
+    );
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ConfirmDeliveryBeforeResending
+    );
+    assert_eq!(mail_sends(&fake), 1);
+    let second = fake.seen()[1].batch_parts();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0]["body"]["passwordProfile"]["password"], PASSWORD);
+    assert!(fake.exhausted());
+}
+
+#[test]
+fn a_network_error_after_send_mail_is_reported_unknown_and_not_retried() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([{"id": "reset", "status": 202, "headers": {
+            "Location": "https://graph.microsoft.com/v1.0/users/u-1/authentication/operations/op-1?aId=abc"}}])),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"id": "op-1", "status": "succeeded"}}]),
+        ),
+        Err(TransportError::NoAnswer {
+            detail: "timeout".into(),
+        }),
+        // Would be used if the runner wrongly retried.
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &auth_methods_plan(false), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert!(matches!(out.report.email, EmailState::Unknown { .. }));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ConfirmDeliveryBeforeResending
+    );
+    assert_eq!(fake.seen().len(), 3);
+    assert!(!fake.exhausted());
+}
+
+#[test]
+fn authentication_methods_path_polls_to_succeeded_then_sends() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([{"id": "reset", "status": 202, "headers": {
+            "Location": "https://graph.microsoft.com/v1.0/users/u-1/authentication/operations/op-1?aId=abc",
+            "Retry-After": "2"}}])),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"id": "op-1", "status": "notStarted"}}]),
+        ),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "headers": {"Retry-After": "0.5"}, "body": {"id": "op-1", "status": "running"}}]),
+        ),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"id": "op-1", "status": "succeeded", "statusDetail": null}}]),
+        ),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &auth_methods_plan(false), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(
+        out.report.operation_status,
+        Some(OperationStatus::Succeeded)
+    );
+    assert_eq!(out.report.round_trips, 5);
+    let seen = fake.seen();
+    let urls: Vec<String> = seen
+        .iter()
+        .map(|s| s.batch_parts()[0]["url"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "/users/u-1/authentication/methods/28c10230-6103-485e-b985-444c60001490/resetPassword",
+            "/users/u-1/authentication/operations/op-1?aId=abc",
+            "/users/u-1/authentication/operations/op-1?aId=abc",
+            "/users/u-1/authentication/operations/op-1?aId=abc",
+            "/me/sendMail",
+        ]
+    );
+    assert_eq!(seen[0].batch_parts()[0]["body"]["newPassword"], PASSWORD);
+    // Retry-After from the reset's part, then the interval, then the poll's own Retry-After.
+    assert_eq!(fake.slept(), [2000, 1500, 500]);
+    let statuses: Vec<OperationStatus> = out
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::OperationStatus { status } => Some(*status),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            OperationStatus::NotStarted,
+            OperationStatus::Running,
+            OperationStatus::Succeeded
+        ]
+    );
+    // The email was started only after the operation succeeded.
+    let succeeded_at = out.events.iter().position(|e| {
+        *e == RunEvent::OperationStatus {
+            status: OperationStatus::Succeeded,
+        }
+    });
+    let mail_at = out.events.iter().position(|e| {
+        *e == RunEvent::StepStarted {
+            step: Step::SendEmail,
+        }
+    });
+    assert!(succeeded_at < mail_at && mail_at.is_some());
+}
+
+#[test]
+fn a_failed_operation_sends_no_email() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([{"id": "reset", "status": 202, "headers": {
+            "Location": "http://127.0.0.1:9000/v1.0/users/u-1/authentication/operations/op-2"}}])),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"status": "failed", "statusDetail": "Password writeback is not enabled."}}]),
+        ),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &auth_methods_plan(true), Some(&password), true);
+    match &out.report.reset {
+        ResetState::Failed { reason, advice, .. } => {
+            assert!(reason.contains("writeback is not enabled"), "{reason}");
+            assert!(
+                advice.what_to_do.contains("writeback"),
+                "{}",
+                advice.what_to_do
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(out.report.email, EmailState::NotSent { .. }));
+    assert_eq!(out.report.next_action, NextAction::FixAndRetry);
+    assert_eq!(mail_sends(&fake), 0);
+    assert_eq!(fake.seen().len(), 2);
+}
+
+#[test]
+fn polling_is_bounded_and_ends_unknown_without_email() {
+    let mut script = vec![batch_answer(
+        json!([{"id": "reset", "status": 202, "headers": {
+        "Location": "/v1.0/users/u-1/authentication/operations/op-3"}}]),
+    )];
+    for _ in 0..10 {
+        script.push(batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"status": "running"}}]),
+        ));
+    }
+    let fake = Fake::new(script);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &auth_methods_plan(false), Some(&password), true);
+    assert!(
+        matches!(out.report.reset, ResetState::Unknown { .. }),
+        "{:?}",
+        out.report.reset
+    );
+    assert_eq!(out.report.next_action, NextAction::VerifyReset);
+    assert_eq!(mail_sends(&fake), 0);
+    assert_eq!(fake.seen().len(), 1 + 6, "max_polls is 6 in these tests");
+}
+
+#[test]
+fn a_temporary_access_pass_run_emails_the_pass_and_leaves_the_password() {
+    let tap_body = json!({"@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod", "id": "t-1",
+        "temporaryAccessPass": TAP_VALUE, "lifetimeInMinutes": 60, "isUsableOnce": true, "isUsable": true,
+        "methodUsabilityReason": "EnabledByPolicy", "createdDateTime": "2026-11-27T10:00:00Z"});
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(201, tap_body.to_string()).with_header("request-id", "tap-rid")),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let options = PlanOptions {
+        credential: CredentialChoice::TemporaryAccessPass,
+        ..PlanOptions::default()
+    };
+    let p = plan(
+        &target(false),
+        &TargetRoles::none(),
+        &admin(template::AUTHENTICATION_ADMINISTRATOR),
+        &options,
+    )
+    .expect("tap plan");
+    let out = run_with(&fake, &p, None, true);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(out.report.round_trips, 2);
+    let tap = out.report.temporary_access_pass.as_ref().expect("pass");
+    assert_eq!(tap.pass.expose_secret(), TAP_VALUE);
+    assert_eq!(tap.lifetime_in_minutes, Some(60));
+    let seen = fake.seen();
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].path.as_str()),
+        (
+            "POST",
+            "/v1.0/users/u-1/authentication/temporaryAccessPassMethods"
+        )
+    );
+    let mail = &seen[1].batch_parts()[0];
+    assert!(mail["body"]["message"]["body"]["content"]
+        .as_str()
+        .is_some_and(|c| c.contains(TAP_VALUE)));
+    assert!(
+        seen.iter().all(|s| !s.path.contains("passwordProfile")
+            && s.batch_parts().iter().all(|p| p["method"] != "PATCH")),
+        "password untouched"
+    );
+    assert_eq!(out.report.steps[0].request_id.as_deref(), Some("tap-rid"));
+}
+
+#[test]
+fn a_tap_policy_refusal_is_explained() {
+    let fake = Fake::new(vec![Ok(GraphResponse::new(400, graph_error("badRequest",
+        "Converged UserCredentialPolicy does not allow creating or updating this authentication method. AuthMethodType [TemporaryAccessPass].").to_string()))]);
+    let options = PlanOptions {
+        credential: CredentialChoice::TemporaryAccessPass,
+        ..PlanOptions::default()
+    };
+    let p = plan(
+        &target(false),
+        &TargetRoles::none(),
+        &admin(template::AUTHENTICATION_ADMINISTRATOR),
+        &options,
+    )
+    .expect("tap plan");
+    let out = run_with(&fake, &p, None, true);
+    match &out.report.reset {
+        ResetState::Failed {
+            error: Some(GraphFailure::Graph(e)),
+            ..
+        } => assert_eq!(e.kind, GraphErrorKind::TapPolicy),
+        other => panic!("{other:?}"),
+    }
+    assert!(out.report.temporary_access_pass.is_none());
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn a_mailbox_less_admin_gets_the_credential_and_can_retry_sending() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 204},
+            {"id": "mail", "status": 404, "body": graph_error("MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise.")}
+        ])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let mut out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::Done);
+    match &out.report.email {
+        EmailState::Failed { advice, .. } => {
+            assert!(advice.what_to_do.contains("print"), "{}", advice.what_to_do)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ShowCredentialAndOfferResend
+    );
+    assert!(fake.slept().is_empty());
+    // The admin chooses "retry sending" (say from a shared mailbox).
+    let compose_fn = compose;
+    let draft = EmailDraft {
+        from_mailbox: Some("helpdesk@contoso.com".into()),
+        compose: &compose_fn,
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    block_on(send_email_again(
+        &fake,
+        &mut rng,
+        &mut out.report,
+        &password,
+        &draft,
+        RetryPolicy::default(),
+        &mut |e| out.events.push(e),
+    ));
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(out.report.next_action, NextAction::Done);
+    assert_eq!(
+        fake.seen()[1].batch_parts()[0]["url"],
+        "/users/helpdesk%40contoso.com/sendMail"
+    );
+    assert_eq!(out.report.round_trips, 2);
+}
+
+#[test]
+fn garbage_batch_answers_are_unknown_and_the_reset_is_confirmed_alone() {
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(200, "<html>proxy error</html>")),
+        batch_answer(json!([{"id": "reset", "status": 204}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert!(matches!(out.report.email, EmailState::Unknown { .. }));
+    assert_eq!(mail_sends(&fake), 1);
+}
+
+#[test]
+fn throttling_that_outlasts_the_retries_ends_certainly_not_reset() {
+    let throttled = || {
+        batch_answer(json!([
+            {"id": "reset", "status": 429, "headers": {"Retry-After": "1"}, "body": graph_error("TooManyRequests", "x")},
+            {"id": "mail", "status": 424}
+        ]))
+    };
+    let fake = Fake::new(vec![throttled(), throttled(), throttled(), throttled()]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    match &out.report.reset {
+        ResetState::Failed {
+            error: Some(GraphFailure::Graph(e)),
+            ..
+        } => assert_eq!(e.status, 429),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(out.report.email, EmailState::NotSent { .. }));
+    assert_eq!(out.report.round_trips, 4, "max_attempts");
+    assert_eq!(fake.slept(), [1000, 1000, 1000]);
+}
+
+#[test]
+fn an_outer_503_without_retry_after_backs_off_with_jitter() {
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(
+            503,
+            graph_error("serviceNotAvailable", "busy").to_string(),
+        )),
+        batch_answer(json!([{"id": "reset", "status": 204}, {"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.email, EmailState::Sent);
+    let slept = fake.slept();
+    assert_eq!(slept.len(), 1);
+    assert!((500..=1000).contains(&slept[0]), "{slept:?}");
+    assert_eq!(
+        mail_sends(&fake),
+        2,
+        "a 503 on the whole batch ran nothing, so both are sent again"
+    );
+}
+
+#[test]
+fn a_session_that_ended_before_the_first_request_keeps_the_run() {
+    let fake = Fake::new(vec![Err(TransportError::SignInRequired)]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::NotAttempted);
+    assert_eq!(out.report.next_action, NextAction::SignInAgain);
+}
+
+#[test]
+fn a_run_without_email_shows_the_credential() {
+    let fake = Fake::new(vec![batch_answer(json!([{"id": "reset", "status": 204}]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), false);
+    assert_eq!(out.report.email, EmailState::NotRequested);
+    assert_eq!(out.report.next_action, NextAction::ShowCredential);
+    assert_eq!(fake.seen()[0].batch_parts().len(), 1);
+}
+
+#[test]
+fn the_receipt_never_contains_the_secret() {
+    let fake = Fake::new(vec![batch_answer(
+        json!([{"id": "reset", "status": 204}, {"id": "mail", "status": 202}]),
+    )]);
+    let password = Secret::new(PASSWORD.into());
+    let p = standard_plan();
+    let out = run_with(&fake, &p, Some(&password), true);
+    let ctx = ReceiptContext {
+        started_at: "2026-11-27T10:00:00Z".into(),
+        finished_at: "2026-11-27T10:00:02Z".into(),
+        ticket: "INC-4711".into(),
+        to: vec!["ada@example.org".into()],
+        cc: vec![],
+        saved_to_sent_items: false,
+    };
+    let receipt = Receipt::new(&ctx, &admin(template::USER_ADMINISTRATOR), &p, &out.report);
+    let text = receipt.to_json();
+    assert!(!text.contains(PASSWORD), "{text}");
+    assert!(!format!("{:?}", out.report).contains(PASSWORD));
+    let v: Value = serde_json::from_str(&text).expect("receipt json");
+    assert_eq!(v["ticket"], "INC-4711");
+    assert_eq!(v["path"], "Standard");
+    assert_eq!(v["performedBy"]["actingRole"], "User Administrator");
+    assert_eq!(v["target"]["userPrincipalName"], "ada@contoso.com");
+    assert_eq!(v["reset"]["state"], "done");
+    assert_eq!(v["reset"]["requestId"], "outer-req-id");
+    assert_eq!(v["email"]["outcome"]["state"], "sent");
+    assert_eq!(v["email"]["to"], json!(["ada@example.org"]));
+    assert_eq!(v["forceChangePasswordNextSignIn"], true);
+    assert_eq!(v["steps"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        v["steps"][0]["clientRequestId"].as_str().map(str::len),
+        Some(36)
+    );
+
+    // The TAP run's receipt does not hold the pass either.
+    let tap_body = json!({"temporaryAccessPass": TAP_VALUE, "lifetimeInMinutes": 60});
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(201, tap_body.to_string())),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let options = PlanOptions {
+        credential: CredentialChoice::TemporaryAccessPass,
+        ..PlanOptions::default()
+    };
+    let tp = plan(
+        &target(false),
+        &TargetRoles::none(),
+        &admin(template::AUTHENTICATION_ADMINISTRATOR),
+        &options,
+    )
+    .expect("tap plan");
+    let out = run_with(&fake, &tp, None, true);
+    let text = Receipt::new(
+        &ctx,
+        &admin(template::AUTHENTICATION_ADMINISTRATOR),
+        &tp,
+        &out.report,
+    )
+    .to_json();
+    assert!(!text.contains(TAP_VALUE), "{text}");
+    assert!(text.contains("\"lifetimeInMinutes\": 60"), "{text}");
+}
