@@ -260,7 +260,7 @@ impl PartAnswer {
     /// The body as `T` when the part succeeded, else the typed error.
     pub fn json<T: DeserializeOwned>(&self, expected: &str) -> Result<T, GraphFailure> {
         if let Some(e) = self.error() {
-            return Err(GraphFailure::Graph(e));
+            return Err(GraphFailure::from(e));
         }
         let body = self.body.as_ref().unwrap_or(&serde_json::Value::Null);
         T::deserialize(body).map_err(|e| {
@@ -289,7 +289,7 @@ impl BatchAnswer {
     /// batch (none of it ran, unless the status is a 5xx gateway error).
     pub fn from_response(resp: &GraphResponse) -> Result<BatchAnswer, GraphFailure> {
         if !resp.is_success() {
-            return Err(GraphFailure::Graph(GraphError::from_response(resp)));
+            return Err(GraphFailure::from(GraphError::from_response(resp)));
         }
         Self::from_json(resp.status, &resp.body)
     }

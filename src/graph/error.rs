@@ -337,8 +337,8 @@ impl fmt::Display for MalformedAnswer {
 /// Everything that can go wrong with one Graph call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GraphFailure {
-    /// Graph answered with an error.
-    Graph(GraphError),
+    /// Graph answered with an error (boxed: it is the large variant).
+    Graph(Box<GraphError>),
     /// Graph answered success, but not with the expected JSON.
     Malformed(MalformedAnswer),
     /// No answer (see [`TransportError::may_have_reached_graph`]).
@@ -349,7 +349,7 @@ impl GraphFailure {
     /// The Graph error, if this is one.
     pub fn graph_error(&self) -> Option<&GraphError> {
         match self {
-            GraphFailure::Graph(e) => Some(e),
+            GraphFailure::Graph(e) => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -388,7 +388,7 @@ impl fmt::Display for GraphFailure {
 
 impl From<GraphError> for GraphFailure {
     fn from(e: GraphError) -> Self {
-        GraphFailure::Graph(e)
+        GraphFailure::Graph(Box::new(e))
     }
 }
 
@@ -404,7 +404,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
     expected: &str,
 ) -> Result<T, GraphFailure> {
     if !resp.is_success() {
-        return Err(GraphFailure::Graph(GraphError::from_response(resp)));
+        return Err(GraphFailure::from(GraphError::from_response(resp)));
     }
     serde_json::from_str(&resp.body).map_err(|e| {
         GraphFailure::Malformed(MalformedAnswer::from_serde(resp.status, expected, &e))

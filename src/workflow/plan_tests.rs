@@ -171,7 +171,7 @@ fn the_documented_refusal_sentence() {
         &admin(ResetterRole::HelpdeskAdministrator),
         &PlanOptions::default(),
     );
-    let r = r.err().expect("refused");
+    let r = r.expect_err("refused");
     assert_eq!(
         format!("{} {}", r.message, r.what_to_do),
         "Your role, Helpdesk Administrator, cannot reset a Global Administrator. Ask a Privileged Authentication Administrator."
@@ -189,9 +189,8 @@ fn several_target_roles_need_a_role_allowed_for_all() {
         ResetterRole::AuthenticationAdministrator,
         ResetterRole::UserAdministrator,
     ] {
-        let r = plan(&user("t"), &roles, &admin(caller), &PlanOptions::default())
-            .err()
-            .expect("refused");
+        let r =
+            plan(&user("t"), &roles, &admin(caller), &PlanOptions::default()).expect_err("refused");
         assert_eq!(
             r.reason,
             RefusalReason::RoleTooLow {
@@ -247,8 +246,7 @@ fn guests_and_external_members_are_refused() {
         &admin(ResetterRole::GlobalAdministrator),
         &PlanOptions::default(),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(r.reason, RefusalReason::ExternalUser);
     assert!(r.what_to_do.contains("home tenant"));
     let mut external = user("t");
@@ -259,8 +257,7 @@ fn guests_and_external_members_are_refused() {
         &admin(ResetterRole::GlobalAdministrator),
         &PlanOptions::default(),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(r.reason, RefusalReason::ExternalUser);
 }
 
@@ -272,8 +269,7 @@ fn own_account_is_refused_with_sspr() {
         &admin(ResetterRole::GlobalAdministrator),
         &PlanOptions::default(),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(r.reason, RefusalReason::OwnAccount);
     assert!(r.what_to_do.contains("myaccount.microsoft.com"));
 }
@@ -294,8 +290,7 @@ fn no_reset_role_at_all() {
             &a,
             &PlanOptions::default(),
         )
-        .err()
-        .expect("refused");
+        .expect_err("refused");
         assert_eq!(
             r.reason,
             RefusalReason::NoResetRole {
@@ -349,8 +344,7 @@ fn pim_eligible_roles_are_privileged_and_count_in_the_table() {
         &admin(ResetterRole::UserAdministrator),
         &PlanOptions::default(),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(
         r.reason,
         RefusalReason::RoleTooLow {
@@ -417,8 +411,7 @@ fn role_assignable_group_membership_is_privileged() {
         &admin(ResetterRole::UserAdministrator),
         &PlanOptions::default(),
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert!(
         r.message.contains("role-assignable group Tier0"),
         "{}",
@@ -567,9 +560,7 @@ fn temporary_access_pass_needs_an_authentication_role() {
         ResetterRole::UserAdministrator,
         ResetterRole::PasswordAdministrator,
     ] {
-        let r = plan(&user("t"), &TargetRoles::none(), &with(role), &tap)
-            .err()
-            .expect("refused");
+        let r = plan(&user("t"), &TargetRoles::none(), &with(role), &tap).expect_err("refused");
         assert_eq!(
             r.reason,
             RefusalReason::CannotIssueTap {
@@ -586,8 +577,7 @@ fn temporary_access_pass_needs_an_authentication_role() {
         &with(ResetterRole::AuthenticationAdministrator),
         &tap,
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     assert_eq!(
         r.reason,
         RefusalReason::CannotIssueTap {
@@ -622,9 +612,7 @@ fn temporary_access_pass_needs_an_authentication_role() {
         vec![template::GLOBAL_ADMINISTRATOR.into()],
         "Mail.Send",
     );
-    let r = plan(&user("t"), &TargetRoles::none(), &a, &tap)
-        .err()
-        .expect("refused");
+    let r = plan(&user("t"), &TargetRoles::none(), &a, &tap).expect_err("refused");
     assert_eq!(
         r.reason,
         RefusalReason::MissingPermission {

@@ -350,7 +350,7 @@ fn classify_part(part: &PartAnswer) -> PartResult<'_> {
         Some(e) if e.status >= 500 => PartResult::Unknown {
             why: format!("Graph answered {} {} for it", e.status, e.code),
         },
-        Some(e) => PartResult::Refused(GraphFailure::Graph(e)),
+        Some(e) => PartResult::Refused(GraphFailure::from(e)),
     }
 }
 
@@ -429,7 +429,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
             Exchange::Answer(resp) => match BatchAnswer::from_response(&resp) {
                 Ok(answer) => BatchResult::Answer(answer, crid),
                 Err(GraphFailure::Graph(e)) if e.certainly_not_applied() => {
-                    BatchResult::Refused(e, crid)
+                    BatchResult::Refused(*e, crid)
                 }
                 Err(GraphFailure::Graph(e)) => {
                     BatchResult::Unknown(format!("Graph answered {} {}", e.status, e.code), crid)
@@ -561,7 +561,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                         None,
                     );
                     if !error.is_transient() {
-                        return email_failed(GraphFailure::Graph(error));
+                        return email_failed(GraphFailure::from(error));
                     }
                     error
                 }
@@ -596,7 +596,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                     )
                     .await
                 }
-                None => return email_failed(GraphFailure::Graph(retry_error)),
+                None => return email_failed(GraphFailure::from(retry_error)),
             }
         }
     }
@@ -842,7 +842,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                         if error.kind == GraphErrorKind::InvalidToken && runner.steps.len() == 1 {
                             ResetState::NotAttempted
                         } else {
-                            reset_failed(GraphFailure::Graph(error))
+                            reset_failed(GraphFailure::from(error))
                         };
                     return (reset, email);
                 }
@@ -967,7 +967,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                                                     )
                                                     .await
                                             }
-                                            None => email_failed(GraphFailure::Graph(error)),
+                                            None => email_failed(GraphFailure::from(error)),
                                         }
                                     }
                                     PartResult::Skipped => {
@@ -1106,7 +1106,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                 let reset = match retry_error {
                     // Every attempt was refused before running: certainly not reset.
                     Some(e) if e.certainly_not_applied() && !runner_saw_unknown(runner) => {
-                        reset_failed(GraphFailure::Graph(e))
+                        reset_failed(GraphFailure::from(e))
                     }
                     _ => ResetState::Unknown {
                         why: "Graph did not confirm the reset within the retry limits.".into(),
@@ -1246,7 +1246,7 @@ async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
                             why: error.to_string(),
                         }
                     } else {
-                        reset_failed(GraphFailure::Graph(error))
+                        reset_failed(GraphFailure::from(error))
                     };
                     let email = not_sent_because(&reset);
                     return (reset, email, None);
@@ -1365,7 +1365,7 @@ async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
             }
             None => {
                 let reset = match retry_error {
-                    Some(e) if !saw_unknown => reset_failed(GraphFailure::Graph(e)),
+                    Some(e) if !saw_unknown => reset_failed(GraphFailure::from(e)),
                     _ => ResetState::Unknown {
                         why: "Graph did not confirm the reset within the retry limits.".into(),
                     },
@@ -1677,7 +1677,7 @@ async fn run_tap<T: GraphTransport, R: Rng + ?Sized>(
                     let reset = if e.kind == GraphErrorKind::InvalidToken {
                         ResetState::NotAttempted
                     } else {
-                        reset_failed(GraphFailure::Graph(e))
+                        reset_failed(GraphFailure::from(e))
                     };
                     return (
                         reset,

@@ -198,7 +198,7 @@ struct Outcome {
 
 fn run_with(fake: &Fake, plan: &Plan, password: Option<&Secret>, email: bool) -> Outcome {
     let compose_fn = compose;
-    let draft = email.then(|| EmailDraft {
+    let draft = email.then_some(EmailDraft {
         from_mailbox: None,
         compose: &compose_fn,
     });
