@@ -283,6 +283,17 @@ pub struct TapRequest {
     pub start_date_time: Option<String>,
 }
 
+impl From<&crate::credential::TapRequestBody> for TapRequest {
+    /// The credential module's validated options, as the request body.
+    fn from(body: &crate::credential::TapRequestBody) -> Self {
+        TapRequest {
+            lifetime_in_minutes: Some(body.lifetime_in_minutes),
+            is_usable_once: Some(body.is_usable_once),
+            start_date_time: body.start_date_time.clone(),
+        }
+    }
+}
+
 /// `POST /users/{id}/authentication/temporaryAccessPassMethods`. Answer: 201 with the pass.
 pub fn create_temporary_access_pass(
     user_id: &str,
@@ -335,6 +346,18 @@ pub struct MailMessage {
 }
 
 impl MailMessage {
+    /// An HTML message, not saved to Sent Items (the welcome module renders `html`).
+    pub fn html(subject: String, html: Secret, to: Vec<MailAddress>, cc: Vec<MailAddress>) -> Self {
+        MailMessage {
+            subject,
+            body_type: BodyType::Html,
+            body: html,
+            to,
+            cc,
+            save_to_sent_items: false,
+        }
+    }
+
     /// Every address the message goes to (to, then cc).
     pub fn recipients(&self) -> impl Iterator<Item = &str> {
         self.to.iter().chain(&self.cc).map(|a| a.address.as_str())
@@ -466,6 +489,17 @@ mod tests {
             .is_none());
         let shared = send_mail(Some("help desk@contoso.com"), &msg);
         assert_eq!(shared.path, "/users/help%20desk%40contoso.com/sendMail");
+    }
+
+    #[test]
+    fn tap_request_from_the_credential_options() {
+        let body = crate::credential::TapOptions::default().request_body();
+        let request = body.as_ref().map(TapRequest::from).ok();
+        let json = request.map(|r| serde_json::to_value(&r).unwrap_or(Value::Null));
+        assert_eq!(
+            json,
+            Some(serde_json::json!({"lifetimeInMinutes": 60, "isUsableOnce": true}))
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! runner that carries a plan out through `graph/`, and the receipt.
 //!
 //! The UI's way through it:
+//! 0. [`find::find_batch`] → send → [`find::parse_find`] turns the search box into users;
 //! 1. [`review::review_batch`] → send → [`review::parse_review`] gives the target, its roles and
 //!    (optionally) the admin's context;
 //! 2. [`plan::plan`] gives a [`plan::Plan`] or a [`plan::Refusal`];
@@ -9,6 +10,7 @@
 //!    [`run::RunReport`] that says exactly what is known;
 //! 4. [`receipt::Receipt::new`] turns the report into the downloadable audit record.
 
+pub mod find;
 pub mod plan;
 pub mod receipt;
 pub mod review;

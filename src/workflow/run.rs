@@ -1387,6 +1387,10 @@ async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
     let mut last_status = None;
     let mut polls = 0;
     let final_status = loop {
+        // The first poll always happens, even after a long Retry-After (capped to the budget).
+        if polls == 0 {
+            next_wait = next_wait.min(poll.max_total_wait_ms);
+        }
         if polls >= poll.max_polls || waited.saturating_add(next_wait) > poll.max_total_wait_ms {
             let reset = ResetState::Unknown {
                 why: format!(

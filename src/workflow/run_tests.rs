@@ -815,3 +815,30 @@ fn the_receipt_never_contains_the_secret() {
     assert!(!text.contains(TAP_VALUE), "{text}");
     assert!(text.contains("\"lifetimeInMinutes\": 60"), "{text}");
 }
+
+#[test]
+fn a_long_retry_after_still_polls_once_within_the_budget() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([{"id": "reset", "status": 202, "headers": {
+            "Location": "/v1.0/users/u-1/authentication/operations/op-9", "Retry-After": "600"}}])),
+        batch_answer(json!([{"id": "poll", "status": 200, "body": {"status": "succeeded"}}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &auth_methods_plan(false), Some(&password), false);
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert_eq!(fake.slept(), [PollPolicy::default().max_total_wait_ms]);
+    assert_eq!(out.report.next_action, NextAction::ShowCredential);
+}
+
+#[test]
+fn requests_carry_only_the_client_request_id_header_of_ours() {
+    let fake = Fake::new(vec![batch_answer(json!([{"id": "reset", "status": 204}]))]);
+    let password = Secret::new(PASSWORD.into());
+    run_with(&fake, &standard_plan(), Some(&password), false);
+    let names: Vec<String> = fake.seen()[0]
+        .headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .collect();
+    assert_eq!(names, ["content-type", "accept", "client-request-id"]);
+}
