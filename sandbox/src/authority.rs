@@ -487,7 +487,6 @@ pub async fn authorize_get(
     }
     let prompt = req.get("prompt").unwrap_or("");
     if prompt == "none" {
-        let t = &shared.original;
         let live = shared.lock().tenant.clone();
         let hinted = req.get("login_hint").filter(|h| !h.is_empty());
         let user = match hinted {
@@ -499,7 +498,6 @@ pub async fn authorize_get(
                 session_cookie(&headers).and_then(|sid| shared.lock().sessions.get(&sid).cloned())
             }
         };
-        let _ = t;
         return match user {
             Some(id) => issue_code(&shared, &req, &id, false),
             None if hinted.is_some() => redirect_error(
