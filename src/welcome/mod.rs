@@ -357,9 +357,9 @@ fn first_sign_in_steps(kind: CredentialKind) -> [String; 3] {
 }
 
 fn describe_minutes(minutes: u32) -> String {
-    let (count, unit) = if minutes % 1440 == 0 {
+    let (count, unit) = if minutes.is_multiple_of(1440) {
         (minutes / 1440, "day")
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         (minutes / 60, "hour")
     } else {
         (minutes, "minute")
