@@ -796,7 +796,8 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
         };
         let (retry_error, reason) = match runner.send_batch(batch).await {
             BatchResult::SignIn => {
-                let reset = if runner.steps.is_empty() {
+                // Earlier attempts that were all refused (429/503) changed nothing.
+                let reset = if !runner_saw_unknown(runner) {
                     ResetState::NotAttempted
                 } else {
                     ResetState::Unknown {
@@ -810,7 +811,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                 return (reset, email);
             }
             BatchResult::NotSent(reason) => {
-                let reset = if runner.steps.is_empty() {
+                let reset = if !runner_saw_unknown(runner) {
                     reset_failed(GraphFailure::Transport(TransportError::NotSent { reason }))
                 } else {
                     ResetState::Unknown { why: reason }
@@ -838,12 +839,13 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                             why: "The email was not sent because the reset did not succeed.".into(),
                         },
                     };
-                    let reset =
-                        if error.kind == GraphErrorKind::InvalidToken && runner.steps.len() == 1 {
-                            ResetState::NotAttempted
-                        } else {
-                            reset_failed(GraphFailure::from(error))
-                        };
+                    let reset = if error.kind == GraphErrorKind::InvalidToken
+                        && !runner_saw_unknown(runner)
+                    {
+                        ResetState::NotAttempted
+                    } else {
+                        reset_failed(GraphFailure::from(error))
+                    };
                     return (reset, email);
                 }
                 let reason = wait_reason(&error);

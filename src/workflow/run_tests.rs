@@ -842,3 +842,30 @@ fn requests_carry_only_the_client_request_id_header_of_ours() {
         .collect();
     assert_eq!(names, ["content-type", "accept", "client-request-id"]);
 }
+
+#[test]
+fn a_session_ending_after_refused_attempts_means_nothing_changed() {
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(
+            429,
+            graph_error("TooManyRequests", "x").to_string(),
+        )),
+        Err(TransportError::SignInRequired),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert_eq!(out.report.reset, ResetState::NotAttempted);
+    assert_eq!(out.report.next_action, NextAction::SignInAgain);
+
+    // After a lost answer, the same ending leaves the reset unknown and sends nothing more.
+    let fake = Fake::new(vec![
+        Err(TransportError::NoAnswer {
+            detail: "reset".into(),
+        }),
+        Err(TransportError::SignInRequired),
+    ]);
+    let out = run_with(&fake, &standard_plan(), Some(&password), true);
+    assert!(matches!(out.report.reset, ResetState::Unknown { .. }));
+    assert!(matches!(out.report.email, EmailState::Unknown { .. }));
+    assert_eq!(out.report.next_action, NextAction::VerifyReset);
+}
