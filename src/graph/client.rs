@@ -180,6 +180,59 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    use crate::graph::testing::{block_on, Fake};
+    use crate::graph::{GraphResponse, Method};
+
+    fn read(fake: &Fake) -> (Sent, Vec<(u32, u32)>) {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut waits = Vec::new();
+        let sent = block_on(send_read(
+            fake,
+            &mut rng,
+            RetryPolicy::default(),
+            || GraphRequest::new(Method::Get, "/v1.0/me"),
+            &mut |ms, attempt| waits.push((ms, attempt)),
+        ));
+        (sent, waits)
+    }
+
+    #[test]
+    fn reads_are_retried_on_429_and_lost_answers() {
+        let fake = Fake::new(vec![
+            Ok(GraphResponse::new(429, "").with_header("Retry-After", "3")),
+            Err(TransportError::NoAnswer {
+                detail: "reset".into(),
+            }),
+            Ok(GraphResponse::new(200, r#"{"id":"me"}"#).with_header("request-id", "r-3")),
+        ]);
+        let (sent, waits) = read(&fake);
+        assert_eq!(sent.attempts, 3);
+        assert_eq!(sent.request_id(), Some("r-3"));
+        assert_eq!(waits[0], (3000, 2));
+        assert_eq!(waits[1].1, 3);
+        assert!((1000..=2000).contains(&waits[1].0), "{waits:?}");
+        let ids: Vec<String> = fake
+            .seen()
+            .iter()
+            .filter_map(|s| s.header("client-request-id").map(str::to_owned))
+            .collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids[0] != ids[1] && ids[1] != ids[2]);
+        assert_eq!(ids[2], sent.client_request_id);
+    }
+
+    #[test]
+    fn reads_are_not_retried_on_refusals_or_sign_in() {
+        let fake = Fake::new(vec![Ok(GraphResponse::new(403, "{}"))]);
+        let (sent, waits) = read(&fake);
+        assert_eq!(sent.attempts, 1);
+        assert!(waits.is_empty());
+        assert_eq!(sent.response.as_ref().map(|r| r.status).ok(), Some(403));
+        let fake = Fake::new(vec![Err(TransportError::SignInRequired)]);
+        let (sent, _) = read(&fake);
+        assert_eq!(sent.response.err(), Some(TransportError::SignInRequired));
+    }
+
     #[test]
     fn backoff_honours_retry_after_and_bounds() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);

@@ -19,6 +19,8 @@ pub mod error;
 pub mod http;
 pub mod model;
 pub mod odata;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use batch::{Batch, BatchAnswer, BatchBuilder, BatchError, PartAnswer};
 pub use client::{RetryPolicy, Sent};

@@ -297,6 +297,37 @@ mod tests {
     ]}"##;
 
     #[test]
+    fn load_review_is_one_round_trip_and_retries_a_throttled_batch() {
+        use crate::graph::testing::{block_on, Fake};
+        use crate::graph::GraphResponse;
+        let fake = Fake::new(vec![
+            Ok(GraphResponse::new(429, "").with_header("Retry-After", "1")),
+            Ok(GraphResponse::new(200, REVIEW_ANSWER)),
+        ]);
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(9);
+        let mut waits = Vec::new();
+        let request = ReviewRequest {
+            target_id: "u-42",
+            include_admin: true,
+            include_authentication_methods: false,
+        };
+        let outcome = block_on(load_review(
+            &fake,
+            &mut rng,
+            &request,
+            "Mail.Send",
+            &mut |ms, _| waits.push(ms),
+        ));
+        let outcome = outcome.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(outcome.target.id, "u-42");
+        assert_eq!(waits, [1000]);
+        let seen = fake.seen();
+        assert_eq!(seen.len(), 2);
+        assert!(seen.iter().all(|s| s.path == "/v1.0/$batch"));
+        assert_eq!(seen[1].batch_parts().len(), 7);
+    }
+
+    #[test]
     fn the_batch_has_the_review_reads() {
         let batch = review_batch(&ReviewRequest {
             target_id: "u-42",

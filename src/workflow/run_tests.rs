@@ -1,108 +1,15 @@
-use std::cell::RefCell;
-use std::collections::VecDeque;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
 use rand::SeedableRng;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::graph::{BodyType, GraphRequest, MailAddress, MailMessage, User};
+use crate::graph::testing::{block_on, Fake};
+use crate::graph::{BodyType, MailAddress, MailMessage, User};
 use crate::workflow::plan::{plan, AdminContext, CredentialChoice, PlanOptions, TargetRoles};
 use crate::workflow::receipt::{Receipt, ReceiptContext};
 use crate::workflow::roles::template;
 
 const PASSWORD: &str = "Tr1cky-Pa$$-9911";
 const TAP_VALUE: &str = "Xq9#mK2v";
-
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-/// What the fake saw of one request.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-impl Seen {
-    fn batch_parts(&self) -> Vec<Value> {
-        self.body
-            .as_ref()
-            .and_then(|b| b["requests"].as_array().cloned())
-            .unwrap_or_default()
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A scripted Graph: answers in order, records requests and sleeps.
-struct Fake {
-    script: RefCell<VecDeque<Result<GraphResponse, TransportError>>>,
-    seen: RefCell<Vec<Seen>>,
-    slept: RefCell<Vec<u32>>,
-}
-
-impl Fake {
-    fn new(script: Vec<Result<GraphResponse, TransportError>>) -> Fake {
-        Fake {
-            script: RefCell::new(script.into()),
-            seen: RefCell::new(Vec::new()),
-            slept: RefCell::new(Vec::new()),
-        }
-    }
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.borrow().clone()
-    }
-    fn slept(&self) -> Vec<u32> {
-        self.slept.borrow().clone()
-    }
-    fn exhausted(&self) -> bool {
-        self.script.borrow().is_empty()
-    }
-}
-
-impl GraphTransport for Fake {
-    async fn send(&self, req: GraphRequest) -> Result<GraphResponse, TransportError> {
-        self.seen.borrow_mut().push(Seen {
-            method: req.method.as_str().to_owned(),
-            path: req.path_and_query.clone(),
-            headers: req
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                .collect(),
-            body: req
-                .body
-                .as_deref()
-                .and_then(|b| serde_json::from_str(b).ok()),
-        });
-        self.script.borrow_mut().pop_front().unwrap_or_else(|| {
-            Err(TransportError::NotSent {
-                reason: "the test script has no more answers".into(),
-            })
-        })
-    }
-    async fn sleep(&self, ms: u32) {
-        self.slept.borrow_mut().push(ms);
-    }
-    fn now(&self) -> Option<String> {
-        Some("2026-11-27T10:00:00Z".into())
-    }
-}
 
 fn batch_answer(parts: Value) -> Result<GraphResponse, TransportError> {
     Ok(
