@@ -485,7 +485,9 @@ pub fn plan(
 
     // Permissions: refuse before any write when one is missing.
     let mut scopes_used = Vec::new();
+    // `alternatives` lists acceptable scopes, least privileged first: that one is asked for.
     let need = |alternatives: &[&str], scopes_used: &mut Vec<String>| -> Result<(), Refusal> {
+        let least = alternatives.first().copied().unwrap_or_default();
         match alternatives.iter().find(|s| admin.has_scope(s)) {
             Some(s) => {
                 scopes_used.push((*s).to_owned());
@@ -493,16 +495,16 @@ pub fn plan(
             }
             None => Err(refuse(
                 RefusalReason::MissingPermission {
-                    scope: alternatives[0].to_owned(),
+                    scope: least.to_owned(),
                 },
                 format!(
                     "Handover has not been granted the {} permission, which this {} needs.",
-                    alternatives[0],
+                    least,
                     path.describe()
                 ),
                 format!(
                     "Sign in again and consent to {} (an admin may need to grant it for the organization).",
-                    alternatives[0]
+                    least
                 ),
             )),
         }

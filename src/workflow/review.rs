@@ -328,6 +328,47 @@ mod tests {
     }
 
     #[test]
+    fn mangled_answers_never_panic() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+        let original: Vec<char> = REVIEW_ANSWER.chars().collect();
+        let (mut parsed, mut rejected) = (0, 0);
+        for _ in 0..3000 {
+            let mut text = original.clone();
+            for _ in 0..rng.random_range(1..4) {
+                if text.is_empty() {
+                    break;
+                }
+                let at = rng.random_range(0..text.len());
+                match rng.random_range(0..3) {
+                    0 => {
+                        text.remove(at);
+                    }
+                    1 => text.insert(
+                        at,
+                        ['"', '{', '}', ']', ',', '0', 'x', '\\'][rng.random_range(0..8)],
+                    ),
+                    _ => text.truncate(at),
+                }
+            }
+            let text: String = text.into_iter().collect();
+            match BatchAnswer::from_json(200, &text) {
+                Ok(a) => match parse_review(&a, "Mail.Send") {
+                    Ok(_) => parsed += 1,
+                    Err(_) => rejected += 1,
+                },
+                Err(_) => rejected += 1,
+            }
+            let _ = crate::graph::GraphError::from_parts(500, &crate::graph::Headers::new(), &text);
+        }
+        // Both outcomes happened, so the mutations reached the parsers' error paths and past them.
+        assert!(
+            parsed > 0 && rejected > 0,
+            "parsed {parsed}, rejected {rejected}"
+        );
+    }
+
+    #[test]
     fn the_batch_has_the_review_reads() {
         let batch = review_batch(&ReviewRequest {
             target_id: "u-42",
