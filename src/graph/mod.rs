@@ -11,6 +11,17 @@
 //!    answer or a [`GraphFailure`] (never a panic, whatever the body).
 //!
 //! The retrying sender that the workflow uses lives in [`client`].
+//!
+//! What the browser transport (an implementation of [`GraphTransport`]) must do, and no more:
+//! - send `req.method` to `{graph base URL}{req.path_and_query}` with `req.headers`, the body
+//!   `req.body` if any, and `Authorization: Bearer {token}` from the session (refreshing the token
+//!   first when it is about to expire);
+//! - return [`GraphResponse`] with the status, the headers it can read (at least `request-id` and
+//!   `client-request-id`) and the body text, for every status, 4xx and 5xx included;
+//! - map failures to [`TransportError`]: no token / refresh failed → `SignInRequired`; refused
+//!   before sending → `NotSent`; `fetch` rejected or timed out after sending → `NoAnswer` (a
+//!   write may have happened, and the runner treats it so);
+//! - `sleep(ms)` with `setTimeout`; `now()` with `new Date().toISOString()`.
 
 pub mod batch;
 pub mod client;
