@@ -20,11 +20,11 @@ pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 pub type TestFuture = Pin<Box<dyn Future<Output = TestResult> + Send>>;
 pub type TestFn = fn(Ctx) -> TestFuture;
 
-/// Builds the list of tests: `tests![page_mounts, sign_in_redirect]`.
+/// Builds the list of tests: `tests![foundation::page_mounts, signin::redirect]`.
 #[macro_export]
 macro_rules! tests {
-    ($($name:ident),* $(,)?) => {
-        vec![$((stringify!($name), (|ctx| Box::pin($name(ctx))) as $crate::TestFn)),*]
+    ($($name:path),* $(,)?) => {
+        vec![$((stringify!($name).replace(' ', ""), (|ctx| Box::pin($name(ctx))) as $crate::TestFn)),*]
     };
 }
 
@@ -210,7 +210,7 @@ pub async fn wait_for(
 }
 
 /// Runs the suite the way libtest reports, and exits non-zero on any failure.
-pub fn run_suite(tests: Vec<(&'static str, TestFn)>) -> ! {
+pub fn run_suite(tests: Vec<(String, TestFn)>) -> ! {
     let filter: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
@@ -253,7 +253,7 @@ pub fn run_suite(tests: Vec<(&'static str, TestFn)>) -> ! {
         let mut passed = 0;
         let mut failures = Vec::new();
         for (name, test) in selected {
-            match run_one(&driver, &setup, name, test).await {
+            match run_one(&driver, &setup, &name, test).await {
                 Ok(()) => {
                     println!("test {name} ... ok");
                     passed += 1;
