@@ -4,8 +4,8 @@
 //! tests natively; the browser half (`ui`, the fetch path, sign-in) only builds for wasm32.
 
 pub mod credential;
-pub mod secret;
 pub mod graph;
+pub mod secret;
 pub mod welcome;
 pub mod workflow;
 
