@@ -323,6 +323,8 @@ struct Runner<'a, T: GraphTransport, R: Rng + ?Sized> {
     round_trips: u32,
     /// Graph's `request-id` of the latest answer, when the transport could read it.
     last_request_id: Option<String>,
+    /// Steps started and not yet finished, in the order they started.
+    open_steps: Vec<Step>,
 }
 
 /// What one batch attempt told about one part.
@@ -377,7 +379,39 @@ enum BatchResult {
 
 impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
     fn emit(&mut self, event: RunEvent) {
+        match &event {
+            RunEvent::StepStarted { step } => self.open_steps.push(*step),
+            RunEvent::StepFinished { step, .. } => self.open_steps.retain(|s| s != step),
+            _ => {}
+        }
         (self.on_event)(event);
+    }
+
+    /// Closes every step still shown as running, so the UI never keeps a spinner forever.
+    fn close_open_steps(&mut self, reset: &ResetState, email: &EmailState) {
+        for step in core::mem::take(&mut self.open_steps) {
+            let summary = match (step, reset, email) {
+                (Step::SendEmail, _, EmailState::NotSent { why } | EmailState::Unknown { why }) => {
+                    why.clone()
+                }
+                (Step::SendEmail, _, EmailState::Failed { advice, .. }) => {
+                    advice.what_happened.clone()
+                }
+                (_, ResetState::Failed { advice, .. }, _) => advice.what_happened.clone(),
+                (_, ResetState::Unknown { why }, _) => why.clone(),
+                (_, ResetState::NotAttempted, _) => "not started: sign in again".to_owned(),
+                _ => "ended".to_owned(),
+            };
+            let succeeded = match step {
+                Step::SendEmail => *email == EmailState::Sent,
+                _ => *reset == ResetState::Done,
+            };
+            (self.on_event)(RunEvent::StepFinished {
+                step,
+                succeeded,
+                summary,
+            });
+        }
     }
 
     async fn exchange(&mut self, req: crate::graph::GraphRequest) -> (String, Exchange) {
@@ -699,6 +733,7 @@ pub async fn run<T: GraphTransport, R: Rng + ?Sized>(
         steps: Vec::new(),
         round_trips: 0,
         last_request_id: None,
+        open_steps: Vec::new(),
     };
     let path = request.plan.path;
     let (reset, email, tap, operation_status) = match path {
@@ -715,6 +750,7 @@ pub async fn run<T: GraphTransport, R: Rng + ?Sized>(
             (r, e, t, None)
         }
     };
+    runner.close_open_steps(&reset, &email);
     let next_action = next_action(&reset, &email);
     RunReport {
         path,
@@ -1801,6 +1837,7 @@ pub async fn send_email_again<T: GraphTransport, R: Rng + ?Sized>(
         steps: Vec::new(),
         round_trips: 0,
         last_request_id: None,
+        open_steps: Vec::new(),
     };
     runner.emit(RunEvent::StepStarted {
         step: Step::SendEmail,
@@ -1808,6 +1845,7 @@ pub async fn send_email_again<T: GraphTransport, R: Rng + ?Sized>(
     let call = endpoints::send_mail(draft.from_mailbox.as_deref(), &(draft.compose)(credential));
     let email = runner.send_mail(call, retry, None).await;
     emit_email_finished(&mut runner, &email);
+    runner.close_open_steps(&report.reset, &email);
     report.steps.append(&mut runner.steps);
     report.round_trips += runner.round_trips;
     report.next_action = next_action(&report.reset, &email);

@@ -776,3 +776,71 @@ fn a_session_ending_after_refused_attempts_means_nothing_changed() {
     assert!(matches!(out.report.email, EmailState::Unknown { .. }));
     assert_eq!(out.report.next_action, NextAction::VerifyReset);
 }
+
+/// Every started step gets exactly one finish, whatever the ending.
+fn assert_steps_closed(events: &[RunEvent]) {
+    for step in [
+        Step::ResetPassword,
+        Step::WaitForOperation,
+        Step::CreateTemporaryAccessPass,
+        Step::SendEmail,
+    ] {
+        let started = events
+            .iter()
+            .filter(|e| **e == RunEvent::StepStarted { step })
+            .count();
+        let finished = events
+            .iter()
+            .filter(|e| matches!(e, RunEvent::StepFinished { step: s, .. } if *s == step))
+            .count();
+        assert_eq!(started, finished, "{step:?} in {events:?}");
+    }
+}
+
+#[test]
+fn every_started_step_is_finished_in_the_events() {
+    let password = Secret::new(PASSWORD.into());
+    let scripts: Vec<(Plan, Vec<Result<GraphResponse, TransportError>>)> = vec![
+        (
+            standard_plan(),
+            vec![batch_answer(json!([
+            {"id": "reset", "status": 403, "body": graph_error("Authorization_RequestDenied", "no")},
+            {"id": "mail", "status": 424}]))],
+        ),
+        (standard_plan(), vec![Err(TransportError::SignInRequired)]),
+        (
+            standard_plan(),
+            vec![
+                Err(TransportError::NoAnswer { detail: "x".into() }),
+                Err(TransportError::SignInRequired),
+            ],
+        ),
+        (
+            auth_methods_plan(false),
+            vec![
+                batch_answer(
+                    json!([{"id": "reset", "status": 202, "headers": {"Location": "/v1.0/users/u-1/authentication/operations/o"}}]),
+                ),
+                batch_answer(
+                    json!([{"id": "poll", "status": 404, "body": graph_error("Request_ResourceNotFound", "gone")}]),
+                ),
+            ],
+        ),
+    ];
+    for (plan, script) in scripts {
+        let fake = Fake::new(script);
+        let out = run_with(&fake, &plan, Some(&password), true);
+        assert_steps_closed(&out.events);
+        let finished_ok = out.events.iter().any(|e| {
+            matches!(
+                e,
+                RunEvent::StepFinished {
+                    step: Step::SendEmail,
+                    succeeded: true,
+                    ..
+                }
+            )
+        });
+        assert!(!finished_ok, "no email went out in these endings");
+    }
+}
