@@ -24,5 +24,6 @@ pub use plan::{
 pub use receipt::{Receipt, ReceiptContext};
 pub use review::{parse_review, review_batch, ReviewOutcome, ReviewRequest};
 pub use run::{
-    run, send_email_again, EmailState, NextAction, ResetState, RunEvent, RunReport, RunRequest,
+    run, send_email_again, verify_reset, EmailState, NextAction, ResetCheck, ResetState, RunEvent,
+    RunReport, RunRequest,
 };

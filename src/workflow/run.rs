@@ -1852,6 +1852,48 @@ pub async fn send_email_again<T: GraphTransport, R: Rng + ?Sized>(
     report.email = email;
 }
 
+/// What [`verify_reset`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResetCheck {
+    /// `lastPasswordChangeDateTime` moved: a reset happened at `at`.
+    Changed { at: String },
+    /// It did not move: the old password is still in force.
+    Unchanged,
+}
+
+/// For [`NextAction::VerifyReset`]: reads the user's `lastPasswordChangeDateTime` (one GET,
+/// retried while transient) and compares it with the value seen at Review (`before`). A reset
+/// whose answer was lost shows up as a change.
+pub async fn verify_reset<T: GraphTransport, R: Rng + ?Sized>(
+    transport: &T,
+    rng: &mut R,
+    user_id: &str,
+    before: Option<&str>,
+    retry: RetryPolicy,
+    on_wait: &mut dyn FnMut(u32, u32),
+) -> Result<ResetCheck, GraphFailure> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct LastChange {
+        #[serde(default)]
+        last_password_change_date_time: Option<String>,
+    }
+    let sent = crate::graph::client::send_read(
+        transport,
+        rng,
+        retry,
+        || endpoints::get_last_password_change(user_id).into_request(),
+        on_wait,
+    )
+    .await;
+    let response = sent.response.map_err(GraphFailure::Transport)?;
+    let now: LastChange = crate::graph::error::read_json(&response, "user")?;
+    Ok(match now.last_password_change_date_time {
+        Some(at) if Some(at.as_str()) != before => ResetCheck::Changed { at },
+        _ => ResetCheck::Unchanged,
+    })
+}
+
 #[cfg(test)]
 #[path = "run_tests.rs"]
 mod tests;

@@ -844,3 +844,59 @@ fn every_started_step_is_finished_in_the_events() {
         assert!(!finished_ok, "no email went out in these endings");
     }
 }
+
+#[test]
+fn verify_reset_compares_the_last_password_change() {
+    let check = |answer: Result<GraphResponse, TransportError>, before: Option<&str>| {
+        let fake = Fake::new(vec![answer]);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let result = block_on(verify_reset(
+            &fake,
+            &mut rng,
+            "u-1",
+            before,
+            RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+            &mut |_, _| {},
+        ));
+        let seen = fake.seen();
+        assert_eq!(
+            seen[0].path,
+            "/v1.0/users/u-1?$select=id%2ClastPasswordChangeDateTime"
+        );
+        result
+    };
+    let moved = Ok(GraphResponse::new(
+        200,
+        r#"{"id":"u-1","lastPasswordChangeDateTime":"2026-11-27T10:00:01Z"}"#,
+    ));
+    assert_eq!(
+        check(moved, Some("2025-01-01T00:00:00Z")),
+        Ok(ResetCheck::Changed {
+            at: "2026-11-27T10:00:01Z".into()
+        })
+    );
+    let same = Ok(GraphResponse::new(
+        200,
+        r#"{"id":"u-1","lastPasswordChangeDateTime":"2025-01-01T00:00:00Z"}"#,
+    ));
+    assert_eq!(
+        check(same, Some("2025-01-01T00:00:00Z")),
+        Ok(ResetCheck::Unchanged)
+    );
+    let first = Ok(GraphResponse::new(
+        200,
+        r#"{"id":"u-1","lastPasswordChangeDateTime":"2026-11-27T10:00:01Z"}"#,
+    ));
+    assert!(matches!(check(first, None), Ok(ResetCheck::Changed { .. })));
+    assert!(matches!(
+        check(Ok(GraphResponse::new(200, "nope")), None),
+        Err(GraphFailure::Malformed(_))
+    ));
+    assert!(matches!(
+        check(Ok(GraphResponse::new(404, "")), None),
+        Err(GraphFailure::Graph(_))
+    ));
+}
