@@ -196,23 +196,19 @@ pub fn role_eligibility_instances(principal_id: &str) -> Call {
     )
 }
 
-/// Role-assignable groups the user belongs to (directly or not). Filtering on
-/// `isAssignableToRole` over a cast segment is an advanced query: `$count=true` and
-/// `ConsistencyLevel: eventual`. The answer is re-checked client-side.
-pub fn role_assignable_group_memberships(user_id: &str) -> Call {
+/// Everything the user belongs to, directly or not (groups, roles, administrative units), to find
+/// role-assignable groups: groups carry `isAssignableToRole` by default, which is checked
+/// client-side. Filtering on it server-side would be an advanced query (`ConsistencyLevel`,
+/// `$count`) over a cast segment; reading the plain list needs neither.
+pub fn group_memberships(user_id: &str) -> Call {
     Call::new(
         Method::Get,
         format!(
-            "/users/{}/transitiveMemberOf/microsoft.graph.group{}",
+            "/users/{}/transitiveMemberOf{}",
             percent_encode(user_id),
-            query(&[
-                ("$filter", "isAssignableToRole eq true"),
-                ("$count", "true"),
-                ("$select", &select(odata::GROUP_SELECT)),
-            ])
+            query(&[("$top", "999")])
         ),
     )
-    .with_header("ConsistencyLevel", "eventual")
 }
 
 /// Groups the user owns (owners of role-assignable groups count as privileged); filtered
@@ -525,9 +521,9 @@ mod tests {
             role_eligibility_instances("o'x").path,
             "/roleManagement/directory/roleEligibilityScheduleInstances?$filter=principalId%20eq%20%27o%27%27x%27"
         );
-        let groups = role_assignable_group_memberships("u1");
-        assert_eq!(groups.headers.get("ConsistencyLevel"), Some("eventual"));
-        assert!(groups.path.contains("$count=true"));
+        let groups = group_memberships("u1");
+        assert_eq!(groups.path, "/users/u1/transitiveMemberOf?$top=999");
+        assert!(groups.headers.is_empty());
         assert!(get_user("a/b").path.starts_with("/users/a%2Fb?$select="));
     }
 }

@@ -1,5 +1,5 @@
 //! The Review step's reads, in one `$batch` (one round trip): the user, its active roles, its
-//! PIM eligibilities, its role-assignable groups (member and owner), optionally the signed-in
+//! PIM eligibilities, its groups (member, and owner) to find role-assignable ones, optionally the signed-in
 //! admin and their roles (skip them when read once at sign-in), and optionally the user's
 //! authentication methods.
 //!
@@ -47,10 +47,7 @@ pub fn review_batch(request: &ReviewRequest<'_>) -> Result<Batch, BatchError> {
     b.add(part::USER, endpoints::get_user(id))?;
     b.add(part::ROLES, endpoints::user_directory_roles(id))?;
     b.add(part::ELIGIBLE, endpoints::role_eligibility_instances(id))?;
-    b.add(
-        part::GROUPS,
-        endpoints::role_assignable_group_memberships(id),
-    )?;
+    b.add(part::GROUPS, endpoints::group_memberships(id))?;
     b.add(part::OWNED, endpoints::owned_groups(id))?;
     if request.include_admin {
         b.add(part::ME, endpoints::get_me())?;
@@ -198,7 +195,7 @@ pub fn parse_review(
             Ok(c) => {
                 groups_known &= c.next_link.is_none();
                 for g in c.value {
-                    // Re-checked here: a server that ignored the $filter must not make every group privileged.
+                    // Only role-assignable groups count; roles and units in the list lack the property.
                     if g.is_assignable_to_role == Some(true)
                         && !roles.role_assignable_groups.iter().any(|x| x.id == g.id)
                     {
@@ -290,7 +287,8 @@ mod tests {
         "innerError":{"date":"2026-11-27T10:00:00","request-id":"r-el","client-request-id":"c-el"}}}},
       {"id":"groups","status":200,"body":{"value":[
         {"@odata.type":"#microsoft.graph.group","id":"g1","displayName":"Tier0 Admins","isAssignableToRole":true},
-        {"@odata.type":"#microsoft.graph.group","id":"g2","displayName":"All staff","isAssignableToRole":null}]}},
+        {"@odata.type":"#microsoft.graph.group","id":"g2","displayName":"All staff","isAssignableToRole":null},
+        {"@odata.type":"#microsoft.graph.directoryRole","id":"r9","displayName":"Helpdesk Administrator","roleTemplateId":"729827e3-9c14-49f7-bb1b-9608f156bbb8"}]}},
       {"id":"owned","status":200,"body":{"value":[]}},
       {"id":"me","status":200,"body":{"id":"admin-1","displayName":"Ada Admin","userPrincipalName":"ada.admin@contoso.com"}},
       {"id":"myRoles","status":200,"body":{"value":[{"id":"x","displayName":"User Administrator","roleTemplateId":"fe930be7-5e62-47db-91af-98c3a49a38b1"}]}}
