@@ -3,6 +3,8 @@
 //! The pure core (`credential`, `welcome`, `workflow`'s plan, `graph`'s answer types) is plain Rust and
 //! tests natively; the browser half (`ui`, the fetch path, sign-in) only builds for wasm32.
 
+pub mod auth;
+pub mod config;
 pub mod credential;
 pub mod graph;
 pub mod secret;

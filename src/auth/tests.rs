@@ -1,0 +1,1 @@
+//! Native tests for the pure sign-in half.

@@ -1,0 +1,533 @@
+//! Runtime settings: `config.json` beside `index.html`, read at start and validated, so a
+//! mistake shows a page naming the field, what is wrong and an example instead of a blank
+//! screen. Keys are camelCase; keys starting with `//` are comments. `config.example.json`
+//! documents every key.
+//!
+//! ```
+//! use handover::config::{Config, SignInMode};
+//!
+//! let config = Config::parse(r#"{
+//!     "// what": "Contoso's Handover",
+//!     "tenant": "contoso.onmicrosoft.com",
+//!     "clientId": "11111111-2222-3333-4444-555555555555"
+//! }"#)?;
+//! assert_eq!(config.authority, "https://login.microsoftonline.com");
+//! assert_eq!(config.sign_in_mode, SignInMode::Auto);
+//! assert_eq!(config.discovery_url(),
+//!     "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration");
+//! # Ok::<(), handover::config::ConfigError>(())
+//! ```
+
+use core::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::auth::scopes;
+
+/// Microsoft's public cloud.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+/// Microsoft Graph in the public cloud.
+pub const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
+
+/// The validated settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Tenant id (GUID), a verified domain, or `organizations`/`common` (allowed, not advised).
+    pub tenant: String,
+    /// The app registration's Application (client) ID.
+    pub client_id: String,
+    /// Where the authority sends the answer; `None`: the page's own address.
+    pub redirect_uri: Option<String>,
+    /// Scheme and host of the authority, no trailing slash.
+    pub authority: String,
+    /// Scheme and host of Microsoft Graph, no trailing slash.
+    pub graph: String,
+    /// The permissions to request (the OIDC scopes are added at request time).
+    pub scopes: Vec<String>,
+    pub sign_in_mode: SignInMode,
+    /// Origins allowed to embed Handover in a frame; empty: same origin only.
+    pub allowed_parent_origins: Vec<String>,
+    /// Whether a reset asks for a ticket number.
+    pub require_ticket: bool,
+}
+
+/// How the sign-in page is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SignInMode {
+    /// A popup when Handover is inside a frame (Entra refuses to be framed), else a redirect.
+    #[default]
+    Auto,
+    /// A full-page redirect.
+    Redirect,
+    /// A popup window.
+    Popup,
+}
+
+impl SignInMode {
+    /// The config.json spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInMode::Auto => "auto",
+            SignInMode::Redirect => "redirect",
+            SignInMode::Popup => "popup",
+        }
+    }
+}
+
+/// A config.json problem: which field, what is wrong, and an example of a good value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The camelCase key (or `config.json` for the file as a whole).
+    pub field: String,
+    /// What is wrong, in a sentence or two.
+    pub problem: String,
+    /// A good value, as JSON.
+    pub example: String,
+}
+
+impl ConfigError {
+    fn new(field: &str, problem: impl Into<String>, example: &str) -> ConfigError {
+        ConfigError {
+            field: field.to_owned(),
+            problem: problem.into(),
+            example: example.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field == "config.json" {
+            write!(
+                f,
+                "config.json: {} For example: {}",
+                self.problem, self.example
+            )
+        } else {
+            write!(
+                f,
+                "config.json, \"{}\": {} For example: \"{}\": {}",
+                self.field, self.problem, self.field, self.example
+            )
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+const KEYS: &[&str] = &[
+    "tenant",
+    "clientId",
+    "redirectUri",
+    "authority",
+    "graph",
+    "scopes",
+    "signInMode",
+    "allowedParentOrigins",
+    "requireTicket",
+];
+
+const EX_TENANT: &str =
+    "\"contoso.onmicrosoft.com\" (or the tenant ID, \"72f988bf-86f1-41af-91ab-2d7cd011db47\")";
+const EX_CLIENT_ID: &str = "\"00001111-aaaa-2222-bbbb-3333cccc4444\"";
+const EX_REDIRECT: &str = "\"https://intranet.contoso.com/tools/handover/\"";
+const EX_AUTHORITY: &str = "\"https://login.microsoftonline.com\"";
+const EX_GRAPH: &str = "\"https://graph.microsoft.com\"";
+const EX_SCOPES: &str = "[\"User.Read.All\", \"User.ReadWrite.All\", \"Mail.Send\"]";
+const EX_MODE: &str = "\"auto\" (or \"redirect\", \"popup\")";
+const EX_PARENTS: &str = "[\"https://intranet.contoso.com\"]";
+const EX_TICKET: &str = "true";
+
+/// Whether `host` is a loopback name: `127.0.0.1`, `localhost` or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]"
+}
+
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+/// What kind of URL a field holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UrlKind {
+    /// Scheme and host only (a trailing slash is dropped).
+    Origin,
+    /// May have a path and query, never a fragment.
+    WithPath,
+}
+
+/// Checks an absolute http(s) URL; returns it normalised (an origin without a trailing slash).
+fn check_url(
+    field: &str,
+    value: &str,
+    kind: UrlKind,
+    example: &str,
+) -> Result<String, ConfigError> {
+    let err = |problem: String| Err(ConfigError::new(field, problem, example));
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return err(format!(
+            "{value:?} is not an absolute address: it must start with https://."
+        ));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return err(format!(
+            "{value:?} uses {scheme}://; only https:// works here."
+        ));
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.contains('@') {
+        return err(format!(
+            "{value:?} holds a user name or password (\"@\"); remove it."
+        ));
+    }
+    let host = crate::auth::oidc::host_of(authority);
+    let port = &authority[host.len()..];
+    let host_ok = if host.starts_with('[') {
+        host == "[::1]"
+    } else {
+        is_loopback_host(host) || is_domain(host) || is_ipv4(host)
+    };
+    if host.is_empty() || !host_ok {
+        return err(format!("{value:?} has no valid host name."));
+    }
+    if !(port.is_empty()
+        || port.strip_prefix(':').is_some_and(|p| {
+            !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit())
+        }))
+    {
+        return err(format!("{value:?} has an invalid port."));
+    }
+    if scheme == "http" && !is_loopback_host(host) {
+        return err(format!(
+            "{value:?} uses http://. Tokens and passwords travel over this address, so it must be https://; plain http is accepted only on this computer (127.0.0.1, localhost or [::1]) for testing."
+        ));
+    }
+    match kind {
+        UrlKind::Origin => {
+            if !(tail.is_empty() || tail == "/") {
+                return err(format!(
+                    "{value:?} has a path or query ({tail:?}); give only the scheme and host, Handover adds the rest."
+                ));
+            }
+            Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+        }
+        UrlKind::WithPath => {
+            if tail.contains('#') {
+                return err(format!(
+                    "{value:?} has a fragment (#...); a redirect URI must not have one."
+                ));
+            }
+            Ok(value.to_owned())
+        }
+    }
+}
+
+fn is_ipv4(host: &str) -> bool {
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "text",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn string<'a>(field: &str, v: &'a Value, example: &str) -> Result<&'a str, ConfigError> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Ok(s.trim()),
+        Value::String(_) => Err(ConfigError::new(field, "is empty.", example)),
+        other => Err(ConfigError::new(
+            field,
+            format!("must be text in quotes, not {}.", type_name(other)),
+            example,
+        )),
+    }
+}
+
+fn string_list(field: &str, v: &Value, example: &str) -> Result<Vec<String>, ConfigError> {
+    let Value::Array(items) = v else {
+        return Err(ConfigError::new(
+            field,
+            format!("must be a list in [ ], not {}.", type_name(v)),
+            example,
+        ));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+            _ => Err(ConfigError::new(
+                field,
+                format!("item {} is not a non-empty text in quotes.", i + 1),
+                example,
+            )),
+        })
+        .collect()
+}
+
+fn suggestion(key: &str) -> Option<&'static str> {
+    let folded: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    KEYS.iter()
+        .copied()
+        .find(|k| k.to_ascii_lowercase() == folded)
+}
+
+impl Config {
+    /// Reads and validates config.json. Unknown keys are errors (a typo like `clientID` would
+    /// otherwise be silently ignored), except comments: keys starting with `//`.
+    pub fn parse(json: &str) -> Result<Config, ConfigError> {
+        let root: Value = serde_json::from_str(json).map_err(|e| {
+            ConfigError::new(
+                "config.json",
+                format!(
+                    "is not valid JSON: {} at line {}, column {}.",
+                    match e.classify() {
+                        serde_json::error::Category::Eof => "it ends too early".to_owned(),
+                        _ => e.to_string().split(" at line").next().unwrap_or("").to_owned(),
+                    },
+                    e.line(),
+                    e.column()
+                ),
+                "{ \"tenant\": \"contoso.onmicrosoft.com\", \"clientId\": \"00001111-aaaa-2222-bbbb-3333cccc4444\" }",
+            )
+        })?;
+        let Value::Object(map) = root else {
+            return Err(ConfigError::new(
+                "config.json",
+                format!("must be one JSON object in {{ }}, not {}.", type_name(&root)),
+                "{ \"tenant\": \"contoso.onmicrosoft.com\", \"clientId\": \"00001111-aaaa-2222-bbbb-3333cccc4444\" }",
+            ));
+        };
+        for key in map.keys() {
+            if key.starts_with("//") || KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let problem = match suggestion(key) {
+                Some(good) => format!("is not a setting Handover knows; did you mean \"{good}\" (spelled exactly so)?"),
+                None => format!(
+                    "is not a setting Handover knows. The settings are: {}. To leave a note, start the key with //.",
+                    KEYS.join(", ")
+                ),
+            };
+            return Err(ConfigError::new(
+                key,
+                problem,
+                "(remove it, or rename it to a setting)",
+            ));
+        }
+        Self::from_map(&map)
+    }
+
+    fn from_map(map: &Map<String, Value>) -> Result<Config, ConfigError> {
+        let present = |k: &str| map.get(k).filter(|v| !v.is_null());
+
+        let tenant = match present("tenant") {
+            None => {
+                return Err(ConfigError::new(
+                    "tenant",
+                    "is missing: Handover needs to know which tenant to sign in to.",
+                    EX_TENANT,
+                ))
+            }
+            Some(v) => string("tenant", v, EX_TENANT)?,
+        };
+        let tenant_ok = is_guid(tenant)
+            || is_domain(tenant)
+            || tenant.eq_ignore_ascii_case("organizations")
+            || tenant.eq_ignore_ascii_case("common");
+        if !tenant_ok {
+            let why = if tenant.eq_ignore_ascii_case("consumers") {
+                "is \"consumers\": personal Microsoft accounts cannot administer a tenant."
+                    .to_owned()
+            } else {
+                format!("{tenant:?} is neither a tenant ID (a GUID) nor a domain name. \"organizations\" and \"common\" are accepted but not advised for an admin tool.")
+            };
+            return Err(ConfigError::new("tenant", why, EX_TENANT));
+        }
+
+        let client_id = match present("clientId") {
+            None => return Err(ConfigError::new("clientId", "is missing: give the Application (client) ID of Handover's app registration (Entra admin center → App registrations → Overview).", EX_CLIENT_ID)),
+            Some(v) => string("clientId", v, EX_CLIENT_ID)?,
+        };
+        if !is_guid(client_id) {
+            return Err(ConfigError::new(
+                "clientId",
+                format!("{client_id:?} is not a GUID; it is the Application (client) ID shown on the app registration's Overview page."),
+                EX_CLIENT_ID,
+            ));
+        }
+
+        let redirect_uri = match present("redirectUri") {
+            None => None,
+            Some(v) => Some(check_url(
+                "redirectUri",
+                string("redirectUri", v, EX_REDIRECT)?,
+                UrlKind::WithPath,
+                EX_REDIRECT,
+            )?),
+        };
+        let origin = |field: &str, default: &str, example: &str| match present(field) {
+            None => Ok(default.to_owned()),
+            Some(v) => check_url(field, string(field, v, example)?, UrlKind::Origin, example),
+        };
+        let authority = origin("authority", DEFAULT_AUTHORITY, EX_AUTHORITY)?;
+        let graph = origin("graph", DEFAULT_GRAPH, EX_GRAPH)?;
+
+        let scopes = match present("scopes") {
+            None => scopes::DEFAULT.iter().map(|s| (*s).to_owned()).collect(),
+            Some(v) => {
+                let list = string_list("scopes", v, EX_SCOPES)?;
+                if list.is_empty() {
+                    return Err(ConfigError::new(
+                        "scopes",
+                        "is an empty list; remove the key to use the default permissions.",
+                        EX_SCOPES,
+                    ));
+                }
+                if let Some(bad) = list.iter().find(|s| s.chars().any(char::is_whitespace)) {
+                    return Err(ConfigError::new(
+                        "scopes",
+                        format!("{bad:?} holds a space; give one permission per item."),
+                        EX_SCOPES,
+                    ));
+                }
+                list
+            }
+        };
+
+        let sign_in_mode = match present("signInMode") {
+            None => SignInMode::Auto,
+            Some(v) => match string("signInMode", v, EX_MODE)?
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "auto" => SignInMode::Auto,
+                "redirect" => SignInMode::Redirect,
+                "popup" => SignInMode::Popup,
+                other => {
+                    return Err(ConfigError::new(
+                        "signInMode",
+                        format!("{other:?} is not one of auto, redirect or popup."),
+                        EX_MODE,
+                    ))
+                }
+            },
+        };
+
+        let allowed_parent_origins = match present("allowedParentOrigins") {
+            None => Vec::new(),
+            Some(v) => string_list("allowedParentOrigins", v, EX_PARENTS)?
+                .iter()
+                .map(|o| check_url("allowedParentOrigins", o, UrlKind::Origin, EX_PARENTS))
+                .collect::<Result<_, _>>()?,
+        };
+
+        let require_ticket = match present("requireTicket") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "requireTicket",
+                    format!(
+                        "must be true or false (without quotes), not {}.",
+                        type_name(other)
+                    ),
+                    EX_TICKET,
+                ))
+            }
+        };
+
+        Ok(Config {
+            tenant: tenant.to_owned(),
+            client_id: client_id.to_owned(),
+            redirect_uri,
+            authority,
+            graph,
+            scopes,
+            sign_in_mode,
+            allowed_parent_origins,
+            require_ticket,
+        })
+    }
+
+    /// `{authority}/{tenant}/v2.0/.well-known/openid-configuration`.
+    pub fn discovery_url(&self) -> String {
+        format!(
+            "{}/{}/v2.0/.well-known/openid-configuration",
+            self.authority, self.tenant
+        )
+    }
+
+    /// Graph's origin (scheme, host, port), e.g. for a Content-Security-Policy `connect-src`.
+    pub fn graph_origin(&self) -> String {
+        self.graph.clone()
+    }
+
+    /// The authority's origin (scheme, host, port).
+    pub fn authority_origin(&self) -> String {
+        self.authority.clone()
+    }
+
+    /// The redirect URI to use: the configured one, else `page_url` (the page's own address,
+    /// without query or fragment).
+    pub fn redirect_uri_or(&self, page_url: &str) -> String {
+        match &self.redirect_uri {
+            Some(uri) => uri.clone(),
+            None => page_url
+                .split(['?', '#'])
+                .next()
+                .unwrap_or(page_url)
+                .to_owned(),
+        }
+    }
+
+    /// Things that work but an admin should know, in sentences (shown, not fatal).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.tenant.eq_ignore_ascii_case("organizations")
+            || self.tenant.eq_ignore_ascii_case("common")
+        {
+            out.push(format!(
+                "tenant is \"{}\": an account from any organization can start signing in. For an admin tool, name your tenant (its ID or domain) instead.",
+                self.tenant
+            ));
+        }
+        out
+    }
+}
