@@ -27,6 +27,8 @@ pub mod batch;
 pub mod client;
 pub mod endpoints;
 pub mod error;
+#[cfg(target_arch = "wasm32")]
+pub mod fetch;
 pub mod http;
 pub mod model;
 pub mod odata;

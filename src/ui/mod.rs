@@ -1,17 +1,96 @@
-//! Leptos components: one file per screen or widget.
+//! Leptos components: one file per screen or widget. They read and write signals and call the
+//! pure modules; protocol logic stays in auth/, graph/ and workflow/.
+
+mod shell;
+mod signin;
+pub mod workflow;
+
+use std::rc::Rc;
+
 use leptos::prelude::*;
+
+use crate::auth::errors::{AuthError, Explanation};
+use crate::auth::oidc::Account;
+use crate::config::Config;
+use crate::graph::fetch::{FetchTransport, SessionHolder};
+use crate::workflow::plan::AdminContext;
 
 /// Mounts the root component on `<body>`.
 pub fn mount() {
-    leptos::mount::mount_to_body(App);
+    leptos::mount::mount_to_body(shell::App);
 }
 
-#[component]
-fn App() -> impl IntoView {
-    view! {
-        <main id="handover-app" data-ready="true">
-            <h1>"Handover"</h1>
-            <p>"Reset a Microsoft 365 password and send the welcome email."</p>
-        </main>
+/// Where the page is in its life.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Starting,
+    /// config.json is missing or wrong: the page says which field and how to fix it.
+    ConfigError(String),
+    /// The authority's discovery document could not be read.
+    AuthorityUnreachable(Explanation),
+    /// This window was a sign-in popup; it handed the answer back and closes.
+    PopupRelayed,
+    SignedOut,
+    SignedIn,
+}
+
+/// What every screen can reach, provided as context. All fields are arena handles (Copy).
+#[derive(Clone, Copy)]
+pub struct AppCtx {
+    pub phase: RwSignal<Phase>,
+    /// The signed-in admin from the ID token.
+    pub account: RwSignal<Option<Account>>,
+    /// The admin's id, active roles and granted scopes, read once after sign-in.
+    pub admin: RwSignal<Option<AdminContext>>,
+    /// Why reading the admin's roles failed, if it did.
+    pub admin_error: RwSignal<Option<String>>,
+    /// The token answer's `scope`: what was actually granted.
+    pub granted: RwSignal<String>,
+    /// The last sign-in problem, explained.
+    pub auth_error: RwSignal<Option<Explanation>>,
+    /// The refresh token died mid-work: ask for sign-in again over the screen, keeping it.
+    pub session_ended: RwSignal<bool>,
+    pub config: StoredValue<Option<Config>>,
+    holder: StoredValue<Option<Rc<SessionHolder>>, LocalStorage>,
+}
+
+impl AppCtx {
+    fn new() -> AppCtx {
+        AppCtx {
+            phase: RwSignal::new(Phase::Starting),
+            account: RwSignal::new(None),
+            admin: RwSignal::new(None),
+            admin_error: RwSignal::new(None),
+            granted: RwSignal::new(String::new()),
+            auth_error: RwSignal::new(None),
+            session_ended: RwSignal::new(false),
+            config: StoredValue::new(None),
+            holder: StoredValue::new_local(None),
+        }
     }
+
+    /// The Graph transport for the signed-in session (None before start-up finished).
+    pub fn transport(&self) -> Option<FetchTransport> {
+        self.holder
+            .with_value(|h| h.clone())
+            .map(|holder| FetchTransport { holder })
+    }
+
+    pub(crate) fn holder(&self) -> Option<Rc<SessionHolder>> {
+        self.holder.with_value(|h| h.clone())
+    }
+
+    pub(crate) fn set_holder(&self, holder: Rc<SessionHolder>) {
+        self.holder.set_value(Some(holder));
+    }
+
+    /// Shows a sign-in problem with its explanation.
+    pub fn fail_auth(&self, e: &AuthError) {
+        self.auth_error.set(Some(e.explain()));
+    }
+}
+
+/// The context every component below the shell can read.
+pub fn use_app() -> AppCtx {
+    expect_context::<AppCtx>()
 }
