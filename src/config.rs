@@ -214,7 +214,7 @@ fn check_url(
     }
     if !(port.is_empty()
         || port.strip_prefix(':').is_some_and(|p| {
-            !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit())
+            p.chars().all(|c| c.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
         }))
     {
         return err(format!("{value:?} has an invalid port."));
@@ -529,5 +529,341 @@ impl Config {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUID: &str = "00001111-aaaa-2222-bbbb-3333cccc4444";
+
+    fn with(extra: &str) -> String {
+        format!(r#"{{"tenant": "contoso.onmicrosoft.com", "clientId": "{GUID}"{extra}}}"#)
+    }
+
+    #[test]
+    fn the_example_file_parses_and_documents_every_key() {
+        let text = include_str!("../config.example.json");
+        let config = Config::parse(text).expect("config.example.json is valid");
+        assert_eq!(config.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(
+            config.redirect_uri.as_deref(),
+            Some("https://intranet.contoso.com/tools/handover/")
+        );
+        assert_eq!(config.scopes, scopes::DEFAULT);
+        assert_eq!(
+            config.allowed_parent_origins,
+            ["https://intranet.contoso.com"]
+        );
+        let root: Value = serde_json::from_str(text).expect("JSON");
+        for key in KEYS {
+            assert!(root.get(key).is_some(), "{key} is not shown");
+            assert!(
+                root.get(format!("// {key}")).is_some(),
+                "{key} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn the_minimal_config_takes_the_public_cloud_defaults() {
+        let c = Config::parse(&with("")).expect("valid");
+        assert_eq!(c.authority, DEFAULT_AUTHORITY);
+        assert_eq!(c.graph, DEFAULT_GRAPH);
+        assert_eq!(c.scopes, scopes::DEFAULT);
+        assert_eq!(c.sign_in_mode, SignInMode::Auto);
+        assert!(c.allowed_parent_origins.is_empty());
+        assert!(c.require_ticket);
+        assert_eq!(c.redirect_uri, None);
+        assert_eq!(
+            c.redirect_uri_or("https://intranet.contoso.com/handover/?code=x#y"),
+            "https://intranet.contoso.com/handover/"
+        );
+        assert!(c.warnings().is_empty());
+        assert_eq!(c.authority_origin(), "https://login.microsoftonline.com");
+        assert_eq!(c.graph_origin(), "https://graph.microsoft.com");
+    }
+
+    #[test]
+    fn the_sandbox_config_parses() {
+        // What the sandbox serves at /config.json.
+        let c = Config::parse(
+            r#"{"tenant": "9b1d8a3e-2f4c-4e6a-8d7b-1c2e3f4a5b6c", "clientId": "6731de76-14a6-49ae-97bc-6eba6914391e",
+                "redirectUri": "http://127.0.0.1:8400/", "authority": "http://localhost:8400",
+                "graph": "http://localhost:8400", "signInMode": "auto"}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            c.discovery_url(),
+            "http://localhost:8400/9b1d8a3e-2f4c-4e6a-8d7b-1c2e3f4a5b6c/v2.0/.well-known/openid-configuration"
+        );
+        assert_eq!(c.graph_origin(), "http://localhost:8400");
+    }
+
+    #[test]
+    fn good_configs() {
+        let cases: &[(&str, fn(&Config) -> bool)] = &[
+            (
+                r#", "authority": "https://login.microsoftonline.us/""#,
+                |c| c.authority == "https://login.microsoftonline.us",
+            ),
+            (
+                r#", "authority": "HTTPS://Login.MicrosoftOnline.com""#,
+                |c| c.authority == "https://login.microsoftonline.com",
+            ),
+            (r#", "graph": "https://graph.microsoft.us""#, |c| {
+                c.graph_origin() == "https://graph.microsoft.us"
+            }),
+            (r#", "graph": "http://[::1]:8400""#, |c| {
+                c.graph == "http://[::1]:8400"
+            }),
+            (
+                r#", "redirectUri": "https://intranet.contoso.com:8443/tools/handover/index.html""#,
+                |c| {
+                    c.redirect_uri.as_deref()
+                        == Some("https://intranet.contoso.com:8443/tools/handover/index.html")
+                },
+            ),
+            (r#", "redirectUri": "http://localhost:8080/""#, |c| {
+                c.redirect_uri.is_some()
+            }),
+            (
+                r#", "scopes": ["https://graph.microsoft.com/User.Read.All", "Mail.Send"]"#,
+                |c| c.scopes.len() == 2,
+            ),
+            (r#", "signInMode": "Popup""#, |c| {
+                c.sign_in_mode == SignInMode::Popup
+            }),
+            (r#", "signInMode": "redirect""#, |c| {
+                c.sign_in_mode == SignInMode::Redirect
+            }),
+            (
+                r#", "allowedParentOrigins": ["https://intranet.contoso.com/", "http://127.0.0.1:9000"]"#,
+                |c| {
+                    c.allowed_parent_origins
+                        == ["https://intranet.contoso.com", "http://127.0.0.1:9000"]
+                },
+            ),
+            (r#", "requireTicket": false"#, |c| !c.require_ticket),
+            (r#", "redirectUri": null, "scopes": null"#, |c| {
+                c.redirect_uri.is_none() && c.scopes == scopes::DEFAULT
+            }),
+            (
+                r#", "//note": "comments are ignored", "// another": {"nested": true}"#,
+                |_| true,
+            ),
+        ];
+        for (extra, ok) in cases {
+            let c = Config::parse(&with(extra)).unwrap_or_else(|e| panic!("{extra}: {e}"));
+            assert!(ok(&c), "{extra}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn tenants() {
+        for good in [
+            "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            "contoso.com",
+            "contoso.onmicrosoft.com",
+            "organizations",
+            "common",
+        ] {
+            let json = format!(r#"{{"tenant": "{good}", "clientId": "{GUID}"}}"#);
+            assert!(Config::parse(&json).is_ok(), "{good}");
+        }
+        let c = Config::parse(&format!(
+            r#"{{"tenant": "organizations", "clientId": "{GUID}"}}"#
+        ))
+        .expect("allowed");
+        assert!(c.warnings()[0].contains("not advised") || c.warnings()[0].contains("instead"));
+        for bad in [
+            "consumers",
+            "contoso",
+            "72f988bf-86f1-41af-91ab",
+            "conto so.com",
+            "-x.com",
+            "a..com",
+        ] {
+            let json = format!(r#"{{"tenant": "{bad}", "clientId": "{GUID}"}}"#);
+            let e = Config::parse(&json).expect_err(bad);
+            assert_eq!(e.field, "tenant", "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_configs_name_the_field() {
+        let cases: &[(&str, &str, &str)] = &[
+            // (config, field, words in the problem)
+            (
+                r#"{"clientId": "00001111-aaaa-2222-bbbb-3333cccc4444"}"#,
+                "tenant",
+                "missing",
+            ),
+            (r#"{"tenant": "contoso.com"}"#, "clientId", "missing"),
+            (
+                r#"{"tenant": "", "clientId": "00001111-aaaa-2222-bbbb-3333cccc4444"}"#,
+                "tenant",
+                "empty",
+            ),
+            (
+                r#"{"tenant": 42, "clientId": "00001111-aaaa-2222-bbbb-3333cccc4444"}"#,
+                "tenant",
+                "a number",
+            ),
+            (
+                r#"{"tenant": "contoso.com", "clientId": "my-app"}"#,
+                "clientId",
+                "not a GUID",
+            ),
+            (
+                r#"{"tenant": "contoso.com", "clientId": "00001111-aaaa-2222-bbbb-3333cccc444g"}"#,
+                "clientId",
+                "not a GUID",
+            ),
+            (
+                &with(r#", "redirectUri": "/handover/""#),
+                "redirectUri",
+                "absolute",
+            ),
+            (
+                &with(r#", "redirectUri": "http://intranet.contoso.com/""#),
+                "redirectUri",
+                "only on this computer",
+            ),
+            (
+                &with(r#", "redirectUri": "https://intranet.contoso.com/#x""#),
+                "redirectUri",
+                "fragment",
+            ),
+            (
+                &with(r#", "redirectUri": "ftp://intranet.contoso.com/""#),
+                "redirectUri",
+                "ftp",
+            ),
+            (
+                &with(r#", "redirectUri": "https://admin:pw@intranet.contoso.com/""#),
+                "redirectUri",
+                "password",
+            ),
+            (
+                &with(r#", "redirectUri": "https://intranet.contoso.com:99999/""#),
+                "redirectUri",
+                "port",
+            ),
+            (
+                &with(r#", "authority": "https://login.microsoftonline.com/contoso.com""#),
+                "authority",
+                "path",
+            ),
+            (
+                &with(r#", "authority": "http://login.microsoftonline.com""#),
+                "authority",
+                "https",
+            ),
+            (&with(r#", "authority": "https://""#), "authority", "host"),
+            (
+                &with(r#", "graph": "https://graph.microsoft.com/v1.0""#),
+                "graph",
+                "path",
+            ),
+            (
+                &with(r#", "graph": "graph.microsoft.com""#),
+                "graph",
+                "absolute",
+            ),
+            (&with(r#", "scopes": []"#), "scopes", "empty"),
+            (
+                &with(r#", "scopes": "User.Read.All Mail.Send""#),
+                "scopes",
+                "list",
+            ),
+            (
+                &with(r#", "scopes": ["User.Read.All", ""]"#),
+                "scopes",
+                "item 2",
+            ),
+            (
+                &with(r#", "scopes": ["User.Read.All", 7]"#),
+                "scopes",
+                "item 2",
+            ),
+            (
+                &with(r#", "scopes": ["User.Read.All Mail.Send"]"#),
+                "scopes",
+                "space",
+            ),
+            (
+                &with(r#", "signInMode": "iframe""#),
+                "signInMode",
+                "auto, redirect or popup",
+            ),
+            (
+                &with(r#", "allowedParentOrigins": ["https://intranet.contoso.com/portal"]"#),
+                "allowedParentOrigins",
+                "path",
+            ),
+            (
+                &with(r#", "allowedParentOrigins": "https://intranet.contoso.com""#),
+                "allowedParentOrigins",
+                "list",
+            ),
+            (
+                &with(r#", "requireTicket": "yes""#),
+                "requireTicket",
+                "true or false",
+            ),
+            (
+                &with(r#", "clientID": "x""#),
+                "clientID",
+                "did you mean \"clientId\"",
+            ),
+            (
+                &with(r#", "sign_in_mode": "popup""#),
+                "sign_in_mode",
+                "did you mean \"signInMode\"",
+            ),
+            (
+                &with(r#", "color": "blue""#),
+                "color",
+                "start the key with //",
+            ),
+            ("[1, 2]", "config.json", "one JSON object"),
+        ];
+        for (json, field, words) in cases {
+            let e = Config::parse(json).expect_err(json);
+            assert_eq!(&e.field, field, "{json}: {e}");
+            assert!(
+                e.problem.contains(words),
+                "{json}: {:?} lacks {words:?}",
+                e.problem
+            );
+            assert!(!e.example.is_empty());
+            let shown = e.to_string();
+            assert!(
+                shown.contains(field) && shown.contains("For example"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_json_gives_line_and_column() {
+        let e = Config::parse("{\n  \"tenant\": \"contoso.com\",\n  \"clientId\": \"x\",\n}")
+            .expect_err("trailing comma");
+        assert_eq!(e.field, "config.json");
+        assert!(e.problem.contains("line 4, column 1"), "{}", e.problem);
+        let e = Config::parse("{\"tenant\": ").expect_err("cut short");
+        assert!(e.problem.contains("ends too early"), "{}", e.problem);
+        let e = Config::parse("").expect_err("empty file");
+        assert_eq!(e.field, "config.json");
+    }
+
+    #[test]
+    fn a_config_error_becomes_an_auth_error_with_the_same_words() {
+        let e = Config::parse(&with(r#", "clientID": "x""#)).expect_err("typo");
+        let explained = crate::auth::AuthError::from(e.clone()).explain();
+        assert_eq!(explained.detail, e.to_string());
+        assert!(explained.fix.contains("config.example.json"));
     }
 }
