@@ -12,6 +12,9 @@ use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod control;
+pub mod portal;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
@@ -175,6 +178,17 @@ impl Ctx {
         format!("{}/", self.sandbox.page_origin())
     }
 
+    /// Signs in through the page's redirect flow as a sample account of the sandbox tenant,
+    /// and waits until the page shows the signed-in header.
+    pub async fn sign_in_as(&self, upn: &str) -> Result<(), String> {
+        sign_in_as(&self.browser, &self.page_url(), upn).await
+    }
+
+    /// The sandbox's port, for the control API.
+    pub fn port(&self) -> u16 {
+        self.sandbox.port()
+    }
+
     /// Waits until `css` matches an element, up to `secs` seconds.
     pub async fn wait_for(
         &self,
@@ -182,6 +196,60 @@ impl Ctx {
         secs: u64,
     ) -> Result<fantoccini::elements::Element, String> {
         wait_for(&self.browser, css, secs).await
+    }
+}
+
+/// Opens `page_url`, starts sign-in and picks `upn` in the sandbox's account chooser.
+pub async fn sign_in_as(browser: &Client, page_url: &str, upn: &str) -> Result<(), String> {
+    let e = |what: &str, err: fantoccini::error::CmdError| format!("{what}: {err}");
+    browser
+        .goto(page_url)
+        .await
+        .map_err(|err| e("open the page", err))?;
+    wait_for(browser, "#sign-in", 20)
+        .await?
+        .click()
+        .await
+        .map_err(|err| e("click Sign in", err))?;
+    pick_account(browser, upn).await?;
+    wait_for(browser, "#signed-in #admin-name", 20).await?;
+    Ok(())
+}
+
+/// On the sandbox's account chooser, picks `upn`.
+pub async fn pick_account(browser: &Client, upn: &str) -> Result<(), String> {
+    let css = format!("button[data-upn=\"{upn}\"]");
+    wait_for(browser, &css, 20)
+        .await?
+        .click()
+        .await
+        .map_err(|err| format!("choose {upn}: {err}"))
+}
+
+/// Waits until `css` matches an element whose text contains `needle`.
+pub async fn wait_for_text(
+    browser: &Client,
+    css: &str,
+    needle: &str,
+    secs: u64,
+) -> Result<String, String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    loop {
+        if let Ok(el) = browser.find(Locator::Css(css)).await {
+            if let Ok(text) = el.text().await {
+                if text.contains(needle) {
+                    return Ok(text);
+                }
+                last = text;
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "`{css}` did not show {needle:?} within {secs} s (last text: {last:?})"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

@@ -1,7 +1,15 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
 mod foundation;
+mod signin;
 
 fn main() {
-    e2e::run_suite(e2e::tests![foundation::page_mounts]);
+    e2e::run_suite(e2e::tests![
+        foundation::page_mounts,
+        signin::redirect_shows_admin,
+        signin::no_token_in_storage,
+        signin::tampered_state_refused,
+        signin::popup_from_iframe,
+        signin::missing_mail_send_reported,
+    ]);
 }
