@@ -173,6 +173,7 @@ pub async fn discover(config: &Config) -> Result<Discovery, AuthError> {
 }
 
 /// What is remembered between starting a sign-in and its callback.
+#[derive(Debug)]
 pub struct InFlight {
     state: String,
     nonce: String,
@@ -180,13 +181,18 @@ pub struct InFlight {
 }
 
 impl InFlight {
-    fn new() -> InFlight {
+    /// Fresh `state`, `nonce` and PKCE verifier from the crypto RNG.
+    pub fn generate() -> InFlight {
         let mut rng = crypto_rng();
         InFlight {
             state: random_url_token(&mut rng, 32),
             nonce: random_url_token(&mut rng, 32),
             verifier: PkceVerifier::generate(&mut rng),
         }
+    }
+
+    pub fn state(&self) -> &str {
+        &self.state
     }
 
     fn authorize_url(&self, config: &Config, d: &Discovery, hint: Option<&str>) -> String {
@@ -208,7 +214,9 @@ impl InFlight {
         )
     }
 
-    fn store(&self) -> Result<(), AuthError> {
+    /// Parks the values in sessionStorage for a redirect sign-in (the only thing Handover
+    /// ever stores).
+    pub fn store(&self) -> Result<(), AuthError> {
         let record = serde_json::json!({
             "state": self.state,
             "nonce": self.nonce,
@@ -223,7 +231,7 @@ impl InFlight {
     }
 
     /// Reads and removes the in-flight record: it is used once, whatever happens next.
-    fn take() -> Option<InFlight> {
+    pub fn take() -> Option<InFlight> {
         let storage = session_storage()?;
         let raw = storage.get_item(IN_FLIGHT_KEY).ok().flatten();
         let _ = storage.remove_item(IN_FLIGHT_KEY);
@@ -244,7 +252,7 @@ pub fn redirect_uri(config: &Config) -> String {
 
 /// Starts the full-page redirect sign-in. The page navigates away.
 pub fn begin_redirect(config: &Config, discovery: &Discovery) -> Result<(), AuthError> {
-    let flight = InFlight::new();
+    let flight = InFlight::generate();
     flight.store()?;
     let url = flight.authorize_url(config, discovery, None);
     window()
@@ -387,7 +395,7 @@ pub async fn sign_in_popup(
     discovery: &Discovery,
     login_hint: Option<&str>,
 ) -> Result<Session, AuthError> {
-    let flight = InFlight::new();
+    let flight = InFlight::generate();
     let url = flight.authorize_url(config, discovery, login_hint);
     let channel =
         web_sys::BroadcastChannel::new(POPUP_CHANNEL).map_err(|e| AuthError::Network(js_err(e)))?;
