@@ -23,6 +23,7 @@ pub struct Tools {
 impl Tools {
     /// Makes sure every tool is present at the right version; `for_tests` adds Chromium.
     pub fn ensure(root: &Path, for_tests: bool) -> Result<Tools, String> {
+        let checked = std::time::Instant::now();
         let cargo_bin = cargo_home().join("bin");
         let npm_bin = root.join("tools/node_modules/.bin");
 
@@ -102,6 +103,12 @@ impl Tools {
             )?;
         }
 
+        println!(
+            "==> Tools ready after {}: wasm32 target, Trunk {TRUNK_VERSION}, wasm-bindgen {wanted}, \
+             wasm-opt {major}{}",
+            crate::ui::seconds(checked.elapsed()),
+            if for_tests { ", Chromium and ChromeDriver" } else { "" }
+        );
         Ok(Tools {
             trunk,
             chromium,
