@@ -88,22 +88,93 @@ pub fn parse_summary(line: &str) -> Option<(u64, u64)> {
     Some((passed?, failed?))
 }
 
+/// The checksum file `cargo xtask build` writes into `dist/`, in `sha256sum -c` format.
+pub const SUMS_FILE: &str = "SHA256SUMS";
+
+/// Prints every file of `dist/` with its size and SHA-256, and writes the same hashes to
+/// `dist/SHA256SUMS` so an auditor can check a copy with `sha256sum -c SHA256SUMS`.
 pub fn print_dist_listing(dist: &Path) -> Result<(), String> {
-    let mut entries: Vec<_> = std::fs::read_dir(dist)
-        .map_err(|e| format!("cannot list {}: {e}", dist.display()))?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let len = e.metadata().map(|m| m.len()).unwrap_or(0);
-        println!("  {:>9} B  {}", len, e.file_name().to_string_lossy());
+    let files = dist_files(dist)?;
+    let mut sums = String::new();
+    for (name, bytes) in &files {
+        let hash = sha256_hex(bytes);
+        println!("  {:>9} B  {hash}  {name}", bytes.len());
+        // Two spaces: sha256sum's text-mode separator, which `sha256sum -c` reads on every system.
+        sums.push_str(&format!("{hash}  {name}\n"));
     }
+    let sums_path = dist.join(SUMS_FILE);
+    std::fs::write(&sums_path, sums)
+        .map_err(|e| format!("cannot write {}: {e}", sums_path.display()))?;
+    println!(
+        "  SHA-256 of each file written to {} (check a copy: cd into it, then `sha256sum -c {SUMS_FILE}`)",
+        sums_path.display()
+    );
     Ok(())
+}
+
+/// Every file under `dist`, as (path relative to `dist` with `/` separators, contents), sorted
+/// by path; the checksum file itself is left out, so it never lists a stale hash of itself.
+fn dist_files(dist: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    let mut dirs = vec![(dist.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = dirs.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push((path, format!("{name}/")));
+            } else if name != SUMS_FILE {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                out.push((name, bytes));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_summary;
+    use super::{parse_summary, print_dist_listing, sha256_hex, SUMS_FILE};
+
+    #[test]
+    fn sha256_matches_the_fips_180_2_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn dist_listing_writes_sha256sums_without_itself() {
+        let dist = std::env::temp_dir().join(format!("xtask-sums-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dist);
+        std::fs::create_dir_all(dist.join("assets")).unwrap();
+        std::fs::write(dist.join("index.html"), "abc").unwrap();
+        std::fs::write(dist.join("assets/logo.svg"), "").unwrap();
+        std::fs::write(dist.join(SUMS_FILE), "stale").unwrap();
+
+        print_dist_listing(&dist).unwrap();
+        let sums = std::fs::read_to_string(dist.join(SUMS_FILE)).unwrap();
+        std::fs::remove_dir_all(&dist).unwrap();
+        assert_eq!(
+            sums,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  assets/logo.svg\n\
+             ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  index.html\n"
+        );
+    }
 
     #[test]
     fn reads_libtest_and_wasm_bindgen_test_summaries() {
