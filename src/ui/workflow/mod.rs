@@ -1,12 +1,58 @@
-//! The reset-and-welcome workflow screens: find, review, credential, email, confirm, run, receipt.
+//! The reset-and-welcome workflow screens: find, review, credential, email, confirm, run,
+//! receipt. One file per screen; the state they share is in `state.rs`, and every decision is
+//! made by the pure `crate::workflow` (the plan, the runner, the receipt).
+
+mod actions;
+mod confirm;
+mod credential;
+mod email;
+mod find;
+mod receipt;
+mod review;
+mod run;
+mod state;
 
 use leptos::prelude::*;
 
+use self::confirm::ConfirmStep;
+use self::credential::CredentialStep;
+use self::email::EmailStep;
+use self::find::FindStep;
+use self::receipt::ReceiptView;
+use self::review::ReviewStep;
+use self::run::RunSteps;
+use self::state::{Flow, Stage};
+use crate::ui::use_app;
+
+/// The whole workflow, shown once the admin is signed in.
 #[component]
 pub fn Workflow() -> impl IntoView {
+    let app = use_app();
+    let flow = Flow::new(app);
+    provide_context(flow);
+    let composing = Memo::new(move |_| flow.stage.get() == Stage::Compose);
+    // The later screens appear once the review allows a reset.
+    let can_compose = Memo::new(move |_| matches!(flow.base_plan.get(), Some(Ok(_))));
     view! {
-        <section class="card" id="workflow">
-            <h2>"Find the user"</h2>
-        </section>
+        <div id="workflow">
+            {move || if composing.get() {
+                view! {
+                    <FindStep/>
+                    <ReviewStep/>
+                    <Show when=move || can_compose.get()>
+                        <CredentialStep/>
+                        <EmailStep/>
+                        <ConfirmStep/>
+                    </Show>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <RunSteps/>
+                    <ReceiptView/>
+                }
+                .into_any()
+            }}
+        </div>
     }
 }

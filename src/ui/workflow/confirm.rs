@@ -1,0 +1,139 @@
+//! Confirm: one sentence saying what will happen, the ticket or reason (required when config
+//! says so), the UPN typed again for a privileged target, and one button that runs it once.
+
+use leptos::prelude::*;
+
+use super::run::start_run;
+use super::state::{use_flow, CredentialMode, Flow, Stage};
+use crate::ui::{use_app, AppCtx};
+use crate::workflow::Plan;
+
+/// Whether config asks for a ticket (it does unless `requireTicket` is false).
+pub fn ticket_required(app: &AppCtx) -> bool {
+    app.config
+        .with_value(|c| c.as_ref().is_none_or(|c| c.require_ticket))
+}
+
+/// The summary sentence.
+pub fn summary(flow: Flow, plan: &Plan) -> String {
+    let who = match &plan.target_user_principal_name {
+        Some(upn) if upn != &plan.target_display_name => {
+            format!("{} ({upn})", plan.target_display_name)
+        }
+        _ => plan.target_display_name.clone(),
+    };
+    let what = if flow.mode.get() == CredentialMode::Tap {
+        format!("Create a Temporary Access Pass for {who}")
+    } else {
+        format!("Reset the password of {who}")
+    };
+    if flow.send_email.get() {
+        let mut s = format!("{what} and email it to {}", flow.to.get().trim());
+        let cc = flow.cc.get();
+        if !cc.trim().is_empty() {
+            s.push_str(&format!(", with a copy to {}", cc.trim()));
+        }
+        s.push('.');
+        s
+    } else {
+        format!("{what} and show it here to hand over yourself (no email).")
+    }
+}
+
+/// Everything that stops the run, in the admin's words (empty: ready).
+pub fn problems(app: &AppCtx, flow: Flow) -> Vec<String> {
+    let mut out = Vec::new();
+    let plan = match flow.plan.get() {
+        Some(Ok(p)) => p,
+        Some(Err(r)) => return vec![r.message],
+        None => return vec!["The review is not finished.".into()],
+    };
+    if let Some(p) = flow.credential_problem(app) {
+        out.push(format!("Credential: {p}"));
+    }
+    if let Some(p) = flow.email_problem() {
+        out.push(format!("Email: {p}"));
+    }
+    if ticket_required(app) && flow.ticket.get().trim().is_empty() {
+        out.push("Enter the ticket number or business reason.".into());
+    }
+    if plan.confirm_by_typing_upn {
+        let typed = flow.confirm_upn.get();
+        let upn = plan.target_user_principal_name.clone().unwrap_or_default();
+        if !typed.trim().eq_ignore_ascii_case(&upn) {
+            out.push("Type the user principal name of this privileged account to confirm.".into());
+        }
+    }
+    out
+}
+
+#[component]
+pub fn ConfirmStep() -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let required = ticket_required(&app);
+    let blockers = Memo::new(move |_| problems(&app, flow));
+    let sentence = move || flow.ready_plan().map(|p| summary(flow, &p));
+    let privileged_upn = move || {
+        flow.ready_plan()
+            .filter(|p| p.confirm_by_typing_upn)
+            .map(|p| p.target_user_principal_name.unwrap_or_default())
+    };
+    let run = move |_| {
+        if blockers.get_untracked().is_empty() {
+            start_run(app, flow);
+        }
+    };
+    view! {
+        <section class="card wf-card" id="confirm">
+            <h2>"5. Confirm"</h2>
+            <p id="confirm-summary" class="wf-summary">{sentence}</p>
+            <div class="wf-row">
+                <label for="confirm-ticket">
+                    "Ticket number or business reason"
+                    {if required { " (required)" } else { " (optional)" }}
+                </label>
+                <input
+                    id="confirm-ticket"
+                    type="text"
+                    autocomplete="off"
+                    prop:value=move || flow.ticket.get()
+                    on:input=move |ev| flow.ticket.set(event_target_value(&ev))
+                />
+            </div>
+            {move || privileged_upn().map(|upn| view! {
+                <div class="wf-row wf-privileged-confirm">
+                    <label for="confirm-upn">
+                        "This account is privileged. Type its user principal name, "
+                        <code>{upn}</code> ", to confirm"
+                    </label>
+                    <input
+                        id="confirm-upn"
+                        type="text"
+                        autocomplete="off"
+                        spellcheck="false"
+                        prop:value=move || flow.confirm_upn.get()
+                        on:input=move |ev| flow.confirm_upn.set(event_target_value(&ev))
+                    />
+                </div>
+            })}
+            {move || {
+                let b = blockers.get();
+                (!b.is_empty()).then(|| view! {
+                    <ul id="confirm-problems" class="muted">
+                        {b.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
+            <button
+                type="button"
+                class="primary"
+                id="confirm-run"
+                disabled=move || !blockers.get().is_empty() || flow.stage.get() != Stage::Compose
+                on:click=run
+            >
+                {move || if flow.mode.get() == CredentialMode::Tap { "Create the pass and send" } else { "Reset and send" }}
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,312 @@
+//! Credential: a generated password (length, passphrase mode, regenerate, show/hide, strength),
+//! one the admin types (checked against the Entra policy as they type), or a Temporary Access
+//! Pass with its options. The secret reaches the DOM only as a text node while shown.
+
+use leptos::prelude::*;
+
+use super::actions::copy_text;
+use super::state::{policy_context, use_flow, CredentialMode, Flow};
+use crate::auth::browser;
+use crate::credential::{
+    check_password, CharClass, PassphraseOptions, PasswordOptions, Recipe, MAX_WORDS, MIN_WORDS,
+    TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
+};
+use crate::secret::Secret;
+use crate::ui::{use_app, AppCtx};
+
+/// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
+pub fn regenerate(app: AppCtx, flow: Flow) {
+    let Some(target) = flow.target_untracked() else {
+        return;
+    };
+    let context = policy_context(&app, &target);
+    let recipe = match flow.mode.get_untracked() {
+        CredentialMode::Passphrase => Recipe::Passphrase(PassphraseOptions {
+            words: flow.words.get_untracked(),
+            ..PassphraseOptions::default()
+        }),
+        _ => Recipe::Password(PasswordOptions {
+            length: flow.length.get_untracked(),
+            ..PasswordOptions::default()
+        }),
+    };
+    let mut rng = browser::crypto_rng();
+    match recipe.generate(&mut rng, &context) {
+        Ok(secret) => {
+            flow.generated.set(Some(secret));
+            flow.generate_error.set(None);
+        }
+        Err(e) => {
+            flow.generated.set(None);
+            flow.generate_error.set(Some(e.to_string()));
+        }
+    }
+}
+
+fn strength_label(bits: f64) -> &'static str {
+    if bits >= 80.0 {
+        "strong"
+    } else if bits >= 60.0 {
+        "good"
+    } else if bits >= 40.0 {
+        "fair"
+    } else {
+        "weak"
+    }
+}
+
+/// A rough estimate for a typed password: length times the log of the classes' pool.
+fn typed_bits(s: &str) -> f64 {
+    let mut pool = 0u32;
+    for (class, size) in [
+        (CharClass::Lowercase, 26),
+        (CharClass::Uppercase, 26),
+        (CharClass::Digit, 10),
+        (CharClass::Symbol, 33),
+    ] {
+        if s.chars().any(|c| CharClass::of(c) == Some(class)) {
+            pool += size;
+        }
+    }
+    if pool == 0 {
+        return 0.0;
+    }
+    s.chars().count() as f64 * f64::from(pool).log2()
+}
+
+fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
+    if flow.mode.get_untracked() == mode {
+        return;
+    }
+    flow.mode.set(mode);
+    flow.shown.set(false);
+    if matches!(mode, CredentialMode::Password | CredentialMode::Passphrase) {
+        regenerate(app, flow);
+    }
+}
+
+#[component]
+fn ModeChoice(mode: CredentialMode, id: &'static str, label: &'static str) -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    view! {
+        <label class="wf-choice">
+            <input
+                type="radio"
+                name="credential-mode"
+                id=id
+                prop:checked=move || flow.mode.get() == mode
+                on:change=move |_| set_mode(app, flow, mode)
+            />
+            " " {label}
+        </label>
+    }
+}
+
+#[component]
+pub fn CredentialStep() -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let generated_text = move || {
+        if flow.shown.get() {
+            flow.generated
+                .with(|g| g.as_ref().map(|s| s.expose_secret().to_owned()))
+                .unwrap_or_default()
+        } else {
+            let n = flow.generated.with(|g| g.as_ref().map_or(0, Secret::len));
+            "\u{2022}".repeat(n)
+        }
+    };
+    let strength = move || {
+        let recipe = match flow.mode.get() {
+            CredentialMode::Passphrase => Recipe::Passphrase(PassphraseOptions {
+                words: flow.words.get(),
+                ..PassphraseOptions::default()
+            }),
+            _ => Recipe::Password(PasswordOptions {
+                length: flow.length.get(),
+                ..PasswordOptions::default()
+            }),
+        };
+        recipe
+            .entropy_bits()
+            .map(|b| {
+                format!(
+                    "About {} bits of entropy: {}.",
+                    b.round(),
+                    strength_label(b)
+                )
+            })
+            .unwrap_or_default()
+    };
+    let generated = move || {
+        let passphrase = flow.mode.get() == CredentialMode::Passphrase;
+        view! {
+            <div class="wf-row">
+                {if passphrase {
+                    view! {
+                        <label for="credential-words">"Words"</label>
+                        <select id="credential-words" on:change=move |ev| {
+                            if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                flow.words.set(n);
+                                regenerate(app, flow);
+                            }
+                        }>
+                            {(MIN_WORDS..=MAX_WORDS)
+                                .map(|n| view! { <option value=n.to_string() selected=move || flow.words.get() == n>{n}</option> })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <label for="credential-length">"Length"</label>
+                        <input
+                            id="credential-length"
+                            type="range"
+                            min=UI_MIN_LENGTH.to_string()
+                            max=UI_MAX_LENGTH.to_string()
+                            prop:value=move || flow.length.get().to_string()
+                            on:input=move |ev| {
+                                if let Ok(n) = event_target_value(&ev).parse::<usize>() {
+                                    flow.length.set(n.clamp(UI_MIN_LENGTH, UI_MAX_LENGTH));
+                                    regenerate(app, flow);
+                                }
+                            }
+                        />
+                        <span id="credential-length-value">{move || flow.length.get()} " characters"</span>
+                    }
+                    .into_any()
+                }}
+            </div>
+            <div class="wf-secret">
+                <code id="credential-password" class="secret" data-shown=move || flow.shown.get().to_string()>
+                    {generated_text}
+                </code>
+                <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
+                    {move || if flow.shown.get() { "Hide" } else { "Show" }}
+                </button>
+                <button type="button" id="credential-regenerate" on:click=move |_| regenerate(app, flow)>
+                    "Regenerate"
+                </button>
+                <button type="button" id="credential-copy" on:click=move |_| {
+                    flow.generated.with_untracked(|g| {
+                        if let Some(s) = g {
+                            copy_text(s.expose_secret());
+                        }
+                    });
+                }>"Copy"</button>
+            </div>
+            <p class="muted" id="credential-strength">{strength}</p>
+        }
+    };
+    let typed = move || {
+        let violations = move || {
+            let target = flow.target()?;
+            let context = policy_context(&app, &target);
+            flow.typed.with(|t| {
+                let t = t.as_ref()?;
+                check_password(t.expose_secret(), &context).err()
+            })
+        };
+        let bits = move || {
+            flow.typed
+                .with(|t| t.as_ref().map(|t| typed_bits(t.expose_secret())))
+        };
+        view! {
+            <div class="wf-row">
+                <label for="credential-typed">"Password"</label>
+                <input
+                    id="credential-typed"
+                    type=move || if flow.shown.get() { "text" } else { "password" }
+                    autocomplete="new-password"
+                    spellcheck="false"
+                    on:input=move |ev| flow.typed.set(Some(Secret::new(event_target_value(&ev))))
+                />
+                <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
+                    {move || if flow.shown.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            {move || match violations() {
+                Some(v) => view! {
+                    <ul class="error" id="credential-violations">
+                        {v.iter().map(|x| view! { <li>{x.to_string()}</li> }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+                None => match bits() {
+                    Some(b) => view! {
+                        <p class="ok" id="credential-policy-ok">
+                            "Meets the Entra ID password policy. Estimated strength: about " {b.round()}
+                            " bits (" {strength_label(b)} "); a password a person chose is usually weaker than that."
+                        </p>
+                    }
+                    .into_any(),
+                    None => ().into_any(),
+                },
+            }}
+        }
+    };
+    let tap = move || {
+        view! {
+            <p class="muted">
+                "Instead of a password, the user gets a Temporary Access Pass: a time-limited code that lets them \
+                 sign in and register their own sign-in methods. Their password stays as it is. The pass is \
+                 created when you confirm, shown once, and put in the email."
+            </p>
+            <div class="wf-row">
+                <label for="tap-lifetime">"Lifetime (minutes)"</label>
+                <input
+                    id="tap-lifetime"
+                    type="number"
+                    min=TAP_MIN_LIFETIME_MINUTES.to_string()
+                    max=TAP_MAX_LIFETIME_MINUTES.to_string()
+                    prop:value=move || flow.tap_lifetime.get()
+                    on:input=move |ev| flow.tap_lifetime.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="wf-row">
+                <label>
+                    <input
+                        type="checkbox"
+                        id="tap-once"
+                        prop:checked=move || flow.tap_once.get()
+                        on:change=move |ev| flow.tap_once.set(event_target_checked(&ev))
+                    />
+                    " Usable once"
+                </label>
+            </div>
+            <div class="wf-row">
+                <label for="tap-start">"Starts (optional)"</label>
+                <input
+                    id="tap-start"
+                    type="text"
+                    placeholder="2025-07-01T09:00:00Z; empty starts now"
+                    prop:value=move || flow.tap_start.get()
+                    on:input=move |ev| flow.tap_start.set(event_target_value(&ev))
+                />
+            </div>
+        }
+    };
+    view! {
+        <section class="card wf-card" id="credential">
+            <h2>"3. Credential"</h2>
+            <fieldset class="wf-modes" id="credential-mode">
+                <legend class="muted">"What the user gets"</legend>
+                <ModeChoice mode=CredentialMode::Password id="mode-password" label="Generated password"/>
+                <ModeChoice mode=CredentialMode::Passphrase id="mode-passphrase" label="Generated passphrase"/>
+                <ModeChoice mode=CredentialMode::Typed id="mode-typed" label="A password I type"/>
+                <ModeChoice mode=CredentialMode::Tap id="mode-tap" label="Temporary Access Pass"/>
+            </fieldset>
+            {move || match flow.mode.get() {
+                CredentialMode::Password | CredentialMode::Passphrase => generated().into_any(),
+                CredentialMode::Typed => typed().into_any(),
+                CredentialMode::Tap => tap().into_any(),
+            }}
+            {move || flow.credential_problem(&app).map(|p| view! { <p class="error" id="credential-problem">{p}</p> })}
+            {move || (flow.mode.get() != CredentialMode::Tap).then(|| view! {
+                <p class="muted">"The user must change it at their next sign-in."</p>
+            })}
+        </section>
+    }
+}

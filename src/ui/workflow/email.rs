@@ -1,0 +1,336 @@
+//! Email: the recipient (prefilled from the user's alternate addresses), an optional cc, the
+//! subject, whether a copy stays in Sent Items (off), and a live preview of the message. The
+//! preview's HTML is shown in an iframe with `sandbox=""`, so nothing in it can run; the
+//! credential is masked there (an attribute must never hold a secret).
+
+use leptos::prelude::*;
+
+use super::state::{use_flow, CredentialMode, Flow, MailPlan};
+use crate::graph::{MailAddress, MailMessage, User};
+use crate::secret::Secret;
+use crate::ui::{use_app, AppCtx};
+use crate::welcome::{CredentialKind, WelcomeFields, WelcomeTemplate};
+
+/// Why `address` is not a usable email address, or `None` when it is.
+pub fn address_problem(address: &str) -> Option<String> {
+    let a = address.trim();
+    if a.is_empty() {
+        return Some("enter an email address.".into());
+    }
+    let bad = |why: &str| Some(format!("\u{201c}{a}\u{201d} {why}"));
+    if a.len() > 254 {
+        return bad("is too long for an email address.");
+    }
+    let Some((local, domain)) = a.split_once('@') else {
+        return bad("has no @: type a full address such as name@example.org.");
+    };
+    if local.is_empty() || domain.contains('@') {
+        return bad("is not an email address.");
+    }
+    if a.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"".contains(c))
+    {
+        return bad("contains a space or a character addresses cannot have.");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return bad("does not end in a valid domain such as example.org.");
+    }
+    None
+}
+
+/// The cc field: addresses separated by commas, semicolons or spaces.
+pub fn parse_cc(text: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for part in text
+        .split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        if let Some(p) = address_problem(part) {
+            return Err(p);
+        }
+        if !out.iter().any(|x: &String| x.eq_ignore_ascii_case(part)) {
+            out.push(part.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `address` is the target's own mailbox (which they cannot open before signing in).
+pub fn is_own_mailbox(target: &User, address: &str) -> bool {
+    let a = address.trim();
+    !a.is_empty()
+        && [&target.mail, &target.user_principal_name]
+            .into_iter()
+            .flatten()
+            .any(|m| m.eq_ignore_ascii_case(a))
+}
+
+/// Fills the recipient and the subject for a newly reviewed target.
+pub fn prefill(app: AppCtx, flow: Flow) {
+    let Some(target) = flow.target_untracked() else {
+        return;
+    };
+    flow.to
+        .set(target.other_mails.first().cloned().unwrap_or_default());
+    let subject = render(&app, flow, &target, &Secret::new(String::new()), false).subject;
+    flow.subject.set(subject);
+}
+
+/// The sender's name in the email: the signed-in admin.
+pub fn sender_name(app: &AppCtx) -> String {
+    app.account
+        .get_untracked()
+        .map(|a| a.name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "IT".into())
+}
+
+/// The ticket as the email shows it.
+pub fn ticket_text(ticket: &str) -> String {
+    let t = ticket.trim();
+    if t.is_empty() {
+        "none given".into()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// What kind of credential the email carries, from the choices on screen.
+pub fn credential_kind(flow: Flow, tracked: bool) -> CredentialKind {
+    let mode = if tracked {
+        flow.mode.get()
+    } else {
+        flow.mode.get_untracked()
+    };
+    if mode != CredentialMode::Tap {
+        return CredentialKind::TemporaryPassword;
+    }
+    let options = if tracked {
+        flow.tap_options()
+    } else {
+        flow.tap_options_untracked()
+    };
+    let options = options.unwrap_or_default();
+    CredentialKind::TemporaryAccessPass {
+        lifetime_minutes: options.lifetime_minutes,
+        usable_once: options.usable_once,
+    }
+}
+
+fn render(
+    app: &AppCtx,
+    flow: Flow,
+    target: &User,
+    credential: &Secret,
+    tracked: bool,
+) -> crate::welcome::WelcomeEmail {
+    let ticket = if tracked {
+        flow.ticket.get()
+    } else {
+        flow.ticket.get_untracked()
+    };
+    WelcomeTemplate::default().render(&WelcomeFields {
+        display_name: target.label(),
+        upn: target.user_principal_name.as_deref().unwrap_or_default(),
+        credential,
+        kind: credential_kind(flow, tracked),
+        ticket: &ticket_text(&ticket),
+        sender_name: &sender_name(app),
+    })
+}
+
+/// The message for the runner: the template around `credential`, to and cc as planned.
+pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> MailMessage {
+    let email = WelcomeTemplate::default().render(&WelcomeFields {
+        display_name: &mail.display_name,
+        upn: &mail.upn,
+        credential,
+        kind,
+        ticket: &mail.ticket,
+        sender_name: &mail.sender_name,
+    });
+    let to = vec![MailAddress {
+        address: mail.to.clone(),
+        name: Some(mail.display_name.clone()).filter(|n| !n.is_empty()),
+    }];
+    let cc = mail
+        .cc
+        .iter()
+        .map(|a| MailAddress {
+            address: a.clone(),
+            name: None,
+        })
+        .collect();
+    let mut message = MailMessage::html(mail.subject.clone(), email.html, to, cc);
+    message.save_to_sent_items = mail.save_to_sent_items;
+    message
+}
+
+#[component]
+pub fn EmailStep() -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let other_mails = move || flow.target().map(|t| t.other_mails).unwrap_or_default();
+    let own_mailbox = move || {
+        flow.target()
+            .is_some_and(|t| is_own_mailbox(&t, &flow.to.get()))
+    };
+    let to_problem = move || {
+        let to = flow.to.get();
+        address_problem(&to)
+    };
+    let cc_problem = move || parse_cc(&flow.cc.get()).err();
+    // The preview masks the credential: it sits in an attribute (srcdoc).
+    let preview = move || {
+        let target = flow.target()?;
+        let mask = match flow.mode.get() {
+            CredentialMode::Tap => {
+                "[the Temporary Access Pass, created when you confirm]".to_owned()
+            }
+            CredentialMode::Typed => {
+                "\u{2022}".repeat(flow.typed.with(|t| t.as_ref().map_or(8, Secret::len)))
+            }
+            _ => "\u{2022}".repeat(flow.generated.with(|g| g.as_ref().map_or(16, Secret::len))),
+        };
+        let email = render(&app, flow, &target, &Secret::new(mask), true);
+        Some(email.html.expose_secret().to_owned())
+    };
+    let choices = move || {
+        let mails = other_mails();
+        (mails.len() > 1).then(|| {
+            view! {
+                <ul id="email-to-options" class="inline-list">
+                    {mails
+                        .into_iter()
+                        .map(|m| {
+                            let pick = m.clone();
+                            view! {
+                                <li>
+                                    <button type="button" data-address=m.clone() on:click=move |_| flow.to.set(pick.clone())>
+                                        {m.clone()}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+        })
+    };
+    let fields = move || {
+        view! {
+            <div class="wf-row">
+                <label for="email-to">"To"</label>
+                <input
+                    id="email-to"
+                    type="email"
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="the user's personal address"
+                    prop:value=move || flow.to.get()
+                    on:input=move |ev| flow.to.set(event_target_value(&ev))
+                />
+            </div>
+            {choices}
+            {move || other_mails().is_empty().then(|| view! {
+                <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
+            })}
+            {move || to_problem().map(|p| view! { <p class="error" id="email-to-problem">{p}</p> })}
+            {move || own_mailbox().then(|| view! {
+                <p class="warning" id="email-own-mailbox" role="status">
+                    "This is the user's own new mailbox: they cannot open it until they have signed in with \
+                     the credential this email carries. Send it to an address they can already read."
+                </p>
+            })}
+            <div class="wf-row">
+                <label for="email-cc">"Cc (optional)"</label>
+                <input
+                    id="email-cc"
+                    type="text"
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="their manager or the helpdesk"
+                    prop:value=move || flow.cc.get()
+                    on:input=move |ev| flow.cc.set(event_target_value(&ev))
+                />
+            </div>
+            {move || cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })}
+            {move || (!flow.cc.get().trim().is_empty()).then(|| view! {
+                <p class="warning">"Everyone in cc receives the credential too."</p>
+            })}
+            <div class="wf-row">
+                <label for="email-subject">"Subject"</label>
+                <input
+                    id="email-subject"
+                    type="text"
+                    prop:value=move || flow.subject.get()
+                    on:input=move |ev| flow.subject.set(event_target_value(&ev))
+                />
+            </div>
+            <div class="wf-row">
+                <label>
+                    <input
+                        type="checkbox"
+                        id="email-save-sent"
+                        prop:checked=move || flow.save_sent.get()
+                        on:change=move |ev| flow.save_sent.set(event_target_checked(&ev))
+                    />
+                    " Keep a copy in my Sent Items"
+                </label>
+            </div>
+            {move || flow.save_sent.get().then(|| view! {
+                <p class="warning" id="email-save-sent-warning">
+                    "The copy in your Sent Items would hold the credential for as long as it is kept."
+                </p>
+            })}
+            <h3>"Preview"</h3>
+            <p class="muted">
+                "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run."
+            </p>
+            <p class="wf-preview-head">
+                <span class="muted">"Subject: "</span><span id="email-preview-subject">{move || flow.subject.get()}</span>
+            </p>
+            <iframe
+                id="email-preview"
+                title="Preview of the welcome email"
+                sandbox=""
+                referrerpolicy="no-referrer"
+                srcdoc=move || preview().unwrap_or_default()
+            ></iframe>
+        }
+    };
+    view! {
+        <section class="card wf-card" id="email">
+            <h2>"4. Welcome email"</h2>
+            <div class="wf-row">
+                <label>
+                    <input
+                        type="checkbox"
+                        id="email-send"
+                        prop:checked=move || flow.send_email.get()
+                        on:change=move |ev| flow.send_email.set(event_target_checked(&ev))
+                    />
+                    " Email the credential to the user"
+                </label>
+            </div>
+            {move || if flow.send_email.get() {
+                fields().into_any()
+            } else {
+                view! {
+                    <p class="muted" id="email-off">
+                        "No email: after the run the credential is shown here to copy or print."
+                    </p>
+                }
+                .into_any()
+            }}
+        </section>
+    }
+}

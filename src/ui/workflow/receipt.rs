@@ -1,0 +1,455 @@
+//! Receipt: what happened, when, by whom, for which ticket, by which path, with Graph's request
+//! ids; download as JSON (never the secret). When the email did not go after a successful reset,
+//! the credential is shown with copy, print and "retry sending". "Reset another user" clears
+//! every secret from memory.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::actions::{json_download_href, print_page, CopyButton};
+use super::email::compose;
+use super::review::{path_token, short_time};
+use super::run::{keeps_credential, kind_of, on_event, receipt_of};
+use super::state::{use_flow, Flow, ReviewState, Stage};
+use crate::auth::browser;
+use crate::graph::client::RetryPolicy;
+use crate::graph::Advice;
+use crate::secret::Secret;
+use crate::ui::{use_app, AppCtx};
+use crate::workflow::receipt::Receipt;
+use crate::workflow::run::{
+    send_email_again, verify_reset, EmailDraft, EmailState, NextAction, ResetCheck, ResetState,
+};
+use crate::workflow::ResetPath;
+
+fn retry_send(app: AppCtx, flow: Flow) {
+    if flow.busy.get_untracked() {
+        return;
+    }
+    let Some(info) = flow.run_info.get_untracked() else {
+        return;
+    };
+    let Some(mail) = info.mail.clone() else {
+        return;
+    };
+    let Some(credential) = flow
+        .run_credential
+        .with_untracked(|c| c.as_ref().map(Secret::duplicate))
+    else {
+        return;
+    };
+    let Some(transport) = app.transport() else {
+        return;
+    };
+    let mut taken = None;
+    flow.report.update_untracked(|r| taken = r.take());
+    let Some(mut report) = taken else {
+        return;
+    };
+    flow.busy.set(true);
+    flow.after_note.set(None);
+    let kind = kind_of(&info);
+    spawn_local(async move {
+        let mut rng = browser::crypto_rng();
+        let compose_with = |secret: &Secret| compose(&mail, kind, secret);
+        let draft = EmailDraft {
+            from_mailbox: None,
+            compose: &compose_with,
+        };
+        send_email_again(
+            &transport,
+            &mut rng,
+            &mut report,
+            &credential,
+            &draft,
+            RetryPolicy::default(),
+            &mut |e| on_event(flow, e),
+        )
+        .await;
+        drop(credential);
+        if !keeps_credential(&report.next_action) {
+            // Delivered now: the credential leaves memory.
+            flow.run_credential.set(None);
+            if let Some(tap) = report.temporary_access_pass.as_mut() {
+                tap.pass = Secret::new(String::new());
+            }
+        }
+        flow.receipt.set(Some(receipt_of(&info, &report)));
+        flow.report.set(Some(report));
+        flow.busy.set(false);
+    });
+}
+
+fn check_reset(app: AppCtx, flow: Flow) {
+    if flow.busy.get_untracked() {
+        return;
+    }
+    let Some(info) = flow.run_info.get_untracked() else {
+        return;
+    };
+    let Some(transport) = app.transport() else {
+        return;
+    };
+    flow.busy.set(true);
+    spawn_local(async move {
+        let mut rng = browser::crypto_rng();
+        let result = verify_reset(
+            &transport,
+            &mut rng,
+            &info.plan.target_id,
+            info.last_change_before.as_deref(),
+            RetryPolicy::default(),
+            &mut |_, _| {},
+        )
+        .await;
+        flow.after_note.set(Some(match result {
+            Ok(ResetCheck::Changed { at }) => format!(
+                "The password was changed at {}: the reset happened, but no email was sent. Start a new reset to hand over a password you know (the newest one is the valid one).",
+                short_time(&at)
+            ),
+            Ok(ResetCheck::Unchanged) => {
+                "The password has not changed: the reset did not happen. The old password still works; start again.".into()
+            }
+            Err(f) => format!("The check failed: {}", f.advice().what_happened),
+        }));
+        flow.busy.set(false);
+    });
+}
+
+fn reset_word(state: &str) -> &'static str {
+    match state {
+        "done" => "done",
+        "failed" => "failed",
+        "unknown" => "unknown",
+        _ => "not attempted",
+    }
+}
+
+fn headline(r: &Receipt) -> String {
+    let who = &r.target.display_name;
+    let tap = r.path == ResetPath::TemporaryAccessPass;
+    let email_sent = r.email.as_ref().is_some_and(|e| e.outcome.state == "sent");
+    match (r.reset.state, tap) {
+        ("done", false) if email_sent => {
+            format!("Done: {who}'s password was reset and the welcome email was sent.")
+        }
+        ("done", true) if email_sent => {
+            format!("Done: a Temporary Access Pass for {who} was created and emailed.")
+        }
+        ("done", false) => format!("{who}'s password was reset, but the email did not go."),
+        ("done", true) => {
+            format!("A Temporary Access Pass for {who} was created, but the email did not go.")
+        }
+        ("failed", _) => format!("Nothing was changed: the reset of {who} failed."),
+        ("unknown", _) => format!("It is not known whether {who}'s password was reset."),
+        _ => "Nothing was sent.".to_owned(),
+    }
+}
+
+/// The advice of whatever went wrong, from the report.
+fn failure_advice(flow: Flow) -> Option<(String, Advice)> {
+    flow.report.with(|r| {
+        let r = r.as_ref()?;
+        match (&r.reset, &r.email) {
+            (ResetState::Failed { reason, advice, .. }, _) => {
+                Some((reason.clone(), advice.clone()))
+            }
+            (ResetState::Unknown { why }, _) => Some((
+                why.clone(),
+                Advice {
+                    what_happened: "The answer to the reset was lost.".into(),
+                    what_to_do: "Check whether the password changed before doing anything else."
+                        .into(),
+                },
+            )),
+            (_, EmailState::Failed { reason, advice, .. }) => {
+                Some((reason.clone(), advice.clone()))
+            }
+            (_, EmailState::NotSent { why }) => Some((
+                why.clone(),
+                Advice {
+                    what_happened: why.clone(),
+                    what_to_do: "Give the credential to the user another way, or retry sending."
+                        .into(),
+                },
+            )),
+            (_, EmailState::Unknown { why }) => Some((
+                why.clone(),
+                Advice {
+                    what_happened: why.clone(),
+                    what_to_do: "Ask the recipient whether it arrived before sending again.".into(),
+                },
+            )),
+            _ => None,
+        }
+    })
+}
+
+#[component]
+pub fn ReceiptView() -> impl IntoView {
+    let flow = use_flow();
+    move || {
+        (flow.stage.get() == Stage::Finished)
+            .then(|| flow.receipt.get().map(|r| view! { <Finished receipt=r/> }))
+            .flatten()
+    }
+}
+
+#[component]
+fn Finished(receipt: Receipt) -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let r = receipt;
+    let next = r.next_action.clone();
+    let json = r.to_json();
+    let file = format!(
+        "handover-receipt-{}-{}.json",
+        r.target
+            .user_principal_name
+            .as_deref()
+            .unwrap_or(&r.target.id)
+            .replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                "_"
+            ),
+        r.finished_at.replace([':', '.'], "")
+    );
+    let by = match (
+        &r.performed_by.display_name,
+        &r.performed_by.user_principal_name,
+    ) {
+        (Some(n), Some(u)) => format!("{n} ({u})"),
+        (None, Some(u)) => u.clone(),
+        (Some(n), None) => n.clone(),
+        (None, None) => r.performed_by.id.clone(),
+    };
+    let target = match &r.target.user_principal_name {
+        Some(u) => format!("{} ({u})", r.target.display_name),
+        None => r.target.display_name.clone(),
+    };
+    let email = r.email.as_ref().map(|e| {
+        let mut s = format!("{}: to {}", e.outcome.state, e.to.join(", "));
+        if !e.cc.is_empty() {
+            s.push_str(&format!(", cc {}", e.cc.join(", ")));
+        }
+        s.push_str(if e.saved_to_sent_items {
+            "; a copy was kept in Sent Items"
+        } else {
+            "; no copy in Sent Items"
+        });
+        if let Some(d) = &e.outcome.detail {
+            s.push_str(&format!(" ({d})"));
+        }
+        s
+    });
+    let ids = r
+        .steps
+        .iter()
+        .map(|s| {
+            view! {
+                <li data-step=format!("{:?}", s.step)>
+                    {s.step.label()} " (attempt " {s.attempt} "): "
+                    {s.http_status.map(|h| format!("HTTP {h}, "))}
+                    {s.outcome.clone()}
+                    <br/>
+                    <span class="muted">"request-id "</span>
+                    <code class="request-id">{s.request_id.clone().unwrap_or_else(|| "not readable".into())}</code>
+                    <span class="muted">" client-request-id "</span>
+                    <code class="client-request-id">{s.client_request_id.clone()}</code>
+                </li>
+            }
+        })
+        .collect_view();
+    let warnings = r.warnings.clone();
+    view! {
+        <section
+            class="card wf-card"
+            id="receipt"
+            data-reset=r.reset.state
+            data-email=r.email.as_ref().map_or("notRequested", |e| e.outcome.state)
+            data-next=format!("{next:?}")
+        >
+            <h2 id="receipt-headline">{headline(&r)}</h2>
+            <dl class="wf-facts">
+                <dt>"What"</dt>
+                <dd id="receipt-path" data-path=path_token(r.path)>{capital(r.path.describe())}</dd>
+                <dt>"For"</dt>
+                <dd id="receipt-target">{target}</dd>
+                <dt>"When"</dt>
+                <dd id="receipt-when">{short_time(&r.started_at)} " to " {short_time(&r.finished_at)}</dd>
+                <dt>"By"</dt>
+                <dd id="receipt-by">{by} ", as " {r.performed_by.acting_role}</dd>
+                <dt>"Ticket"</dt>
+                <dd id="receipt-ticket">{if r.ticket.is_empty() { "none given".to_owned() } else { r.ticket.clone() }}</dd>
+                <dt>"Reset"</dt>
+                <dd id="receipt-reset">
+                    {reset_word(r.reset.state)}
+                    {r.reset.detail.clone().map(|d| format!(": {d}"))}
+                    {(r.reset.state == "done" && r.force_change_password_next_sign_in)
+                        .then_some("; the user must change the password at next sign-in")}
+                </dd>
+                <dt>"Email"</dt>
+                <dd id="receipt-email">{email.unwrap_or_else(|| "not requested".into())}</dd>
+            </dl>
+            {(!warnings.is_empty()).then(|| view! {
+                <ul class="warning">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+            })}
+            <h3>"Graph request ids (quote them to Microsoft support)"</h3>
+            <ul id="receipt-request-ids">{ids}</ul>
+            <p class="wf-actions">
+                <a id="receipt-download" class="button" download=file href=json_download_href(&json)>
+                    "Download the receipt (JSON)"
+                </a>
+                <span class="muted">" The receipt never contains the password or the pass."</span>
+            </p>
+        </section>
+        <Aftermath/>
+        <section class="card wf-card" id="after">
+            <button type="button" class="primary" id="reset-another" on:click=move |_| flow.start_over()>
+                "Reset another user"
+            </button>
+            <span class="muted">" Clears the credential and everything about this reset from the page."</span>
+            {move || {
+                let back = matches!(flow.receipt.get().map(|r| r.next_action), Some(NextAction::FixAndRetry | NextAction::SignInAgain));
+                back.then(|| view! {
+                    " "
+                    <button type="button" id="back-to-review" on:click=move |_| {
+                        if matches!(flow.review.get_untracked(), ReviewState::Loaded(_)) {
+                            flow.stage.set(Stage::Compose);
+                        }
+                    }>"Back to the review"</button>
+                })
+            }}
+            {move || (app.session_ended.get()).then(|| view! {
+                <p class="warning">"Your session ended: sign in again above before anything else."</p>
+            })}
+        </section>
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// What to do after the run: the credential to hand over, retry, or the reason it failed.
+#[component]
+fn Aftermath() -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let credential_text = move || {
+        flow.run_credential
+            .with(|c| c.as_ref().map(|s| s.expose_secret().to_owned()))
+    };
+    let upn = move || {
+        flow.run_info
+            .get()
+            .and_then(|i| i.plan.target_user_principal_name)
+            .unwrap_or_default()
+    };
+    let label = move || {
+        if flow.run_info.get().is_some_and(|i| i.tap.is_some()) {
+            "Temporary Access Pass"
+        } else {
+            "Temporary password"
+        }
+    };
+    let current_next = move || flow.receipt.get().map(|r| r.next_action);
+    let problem = move || {
+        failure_advice(flow).map(|(reason, advice)| {
+            view! {
+                <p class="wf-reason">{reason}</p>
+                <p>{advice.what_happened}</p>
+                <p><strong>"What to do: "</strong>{advice.what_to_do}</p>
+            }
+        })
+    };
+    let copy = Callback::new(move |()| credential_text());
+    let handover = move || {
+        let n = current_next()?;
+        keeps_credential(&n).then(|| {
+            let failed = n == NextAction::ShowCredentialAndOfferResend;
+            let unknown = n == NextAction::ConfirmDeliveryBeforeResending;
+            view! {
+                <section class="card wf-card wf-print" id="credential-handover">
+                    {failed.then(|| view! {
+                        <div id="email-failed" class="wf-alert" role="alert">
+                            <h2 class="error">"The reset worked, but the welcome email was not sent"</h2>
+                            {problem}
+                        </div>
+                    })}
+                    {unknown.then(|| view! {
+                        <div id="email-unknown" class="wf-alert" role="alert">
+                            <h2 class="warning">"The reset worked; the email may or may not have gone"</h2>
+                            {problem}
+                        </div>
+                    })}
+                    <h3>"Hand this over to the user"</h3>
+                    <dl class="wf-facts">
+                        <dt>"Username"</dt>
+                        <dd class="mono" id="handover-upn">{upn}</dd>
+                        <dt>{label}</dt>
+                        <dd><code id="handover-credential" class="secret">{credential_text}</code></dd>
+                    </dl>
+                    <p class="muted">"Sign in at https://www.office.com; the user must change the password at the first sign-in."</p>
+                    <p class="wf-actions no-print">
+                        <CopyButton id="copy-credential" text=copy/>
+                        " "
+                        <button type="button" id="print-credential" on:click=move |_| print_page()>"Print"</button>
+                        {(failed || unknown).then(|| view! {
+                            " "
+                            <button
+                                type="button"
+                                id="retry-send"
+                                disabled=move || flow.busy.get()
+                                on:click=move |_| retry_send(app, flow)
+                            >
+                                {if unknown { "The user got nothing: send again" } else { "Retry sending" }}
+                            </button>
+                        })}
+                    </p>
+                </section>
+            }
+        })
+    };
+    let failure = move || {
+        let n = current_next()?;
+        match n {
+            NextAction::FixAndRetry => Some(view! {
+                <section class="card wf-card" id="reset-failed" role="alert">
+                    <h2 class="error">"The reset did not happen"</h2>
+                    {problem}
+                    <p>"The old password still works; no email was sent."</p>
+                </section>
+            }
+            .into_any()),
+            NextAction::VerifyReset => Some(view! {
+                <section class="card wf-card" id="reset-unknown" role="alert">
+                    <h2 class="warning">"It is not known whether the password was reset"</h2>
+                    {problem}
+                    <p>"No email was sent. Check the user's last password change before anything else."</p>
+                    <button type="button" id="verify-reset" disabled=move || flow.busy.get() on:click=move |_| check_reset(app, flow)>
+                        "Check now"
+                    </button>
+                </section>
+            }
+            .into_any()),
+            NextAction::SignInAgain => Some(view! {
+                <section class="card wf-card" id="run-signin" role="alert">
+                    <h2 class="warning">"Your session ended before anything was sent"</h2>
+                    <p>"Sign in again, then go back to the review and run it again."</p>
+                </section>
+            }
+            .into_any()),
+            _ => None,
+        }
+    };
+    view! {
+        {handover}
+        {failure}
+        {move || flow.after_note.get().map(|n| view! { <p class="card wf-card" id="after-note" role="status">{n}</p> })}
+    }
+}

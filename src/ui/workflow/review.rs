@@ -1,0 +1,293 @@
+//! Review: who the target is, which roles they hold or may activate, and the plan (standard
+//! path, Authentication Methods path, or a refusal saying who can do it) before any write.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::credential::regenerate;
+use super::email::prefill;
+use super::state::{use_flow, Flow, ReviewState};
+use crate::auth::browser;
+use crate::graph::User;
+use crate::ui::{use_app, AppCtx};
+use crate::workflow::plan::TargetRoles;
+use crate::workflow::review::{load_review, ReviewOutcome, ReviewRequest};
+use crate::workflow::roles::{is_implicit_role, role_name, TargetRow};
+use crate::workflow::{Plan, Refusal, ResetPath};
+
+/// Picks `user` from the Find results and reads everything the plan needs, in one round trip.
+pub fn select_user(app: AppCtx, flow: Flow, user: User) {
+    flow.review_seq.update_value(|n| *n += 1);
+    let mine = flow.review_seq.get_value();
+    flow.selected_id.set(Some(user.id.clone()));
+    flow.clear_composition();
+    flow.review.set(ReviewState::Loading {
+        label: user.label().to_owned(),
+    });
+    spawn_local(async move {
+        let Some(transport) = app.transport() else {
+            return;
+        };
+        let mut rng = browser::crypto_rng();
+        let request = ReviewRequest {
+            target_id: &user.id,
+            include_admin: app.admin.with_untracked(Option::is_none),
+            include_authentication_methods: false,
+        };
+        let granted = app.granted.get_untracked();
+        let result = load_review(&transport, &mut rng, &request, &granted, &mut |_, _| {}).await;
+        if flow.review_seq.get_value() != mine {
+            return;
+        }
+        match result {
+            Ok(outcome) => {
+                flow.review.set(ReviewState::Loaded(Box::new(outcome)));
+                regenerate(app, flow);
+                prefill(app, flow);
+            }
+            Err(e) => flow.review.set(ReviewState::Failed(Box::new(e))),
+        }
+    });
+}
+
+/// `2025-03-01T08:00:00Z` as `2025-03-01 08:00 UTC`; anything else as it came.
+pub fn short_time(s: &str) -> String {
+    match (s.get(..10), s.get(11..16), s.ends_with('Z')) {
+        (Some(day), Some(time), true) if s.get(10..11) == Some("T") => format!("{day} {time} UTC"),
+        _ => s.to_owned(),
+    }
+}
+
+/// A stable token for the path, for tests and styling.
+pub fn path_token(path: ResetPath) -> &'static str {
+    match path {
+        ResetPath::Standard => "standard",
+        ResetPath::AuthenticationMethods => "authentication-methods",
+        ResetPath::TemporaryAccessPass => "temporary-access-pass",
+    }
+}
+
+struct RoleRow {
+    name: String,
+    how: &'static str,
+    privileged: bool,
+}
+
+fn role_rows(roles: &TargetRoles) -> Vec<RoleRow> {
+    let mut rows = Vec::new();
+    for r in &roles.active {
+        let template = r.role_template_id.as_deref();
+        if template.is_some_and(is_implicit_role) {
+            continue;
+        }
+        rows.push(RoleRow {
+            name: template
+                .and_then(role_name)
+                .map(str::to_owned)
+                .or_else(|| r.display_name.clone())
+                .unwrap_or_else(|| "Unnamed role".into()),
+            how: "active",
+            privileged: template
+                .is_none_or(|t| TargetRow::of_template(t) != TargetRow::NoAdminRole),
+        });
+    }
+    for e in &roles.eligible {
+        rows.push(RoleRow {
+            name: role_name(&e.role_definition_id)
+                .map_or_else(|| format!("Role {}", e.role_definition_id), str::to_owned),
+            how: "eligible (PIM)",
+            privileged: TargetRow::of_template(&e.role_definition_id) != TargetRow::NoAdminRole,
+        });
+    }
+    for g in &roles.role_assignable_groups {
+        rows.push(RoleRow {
+            name: format!(
+                "Role-assignable group {}",
+                g.display_name.as_deref().unwrap_or(&g.id)
+            ),
+            how: "member or owner",
+            privileged: true,
+        });
+    }
+    rows
+}
+
+#[component]
+pub fn ReviewStep() -> impl IntoView {
+    let flow = use_flow();
+    move || match flow.review.get() {
+        ReviewState::Empty => ().into_any(),
+        ReviewState::Loading { label } => view! {
+            <section class="card wf-card" id="review-loading">
+                <h2>"2. Review"</h2>
+                <p class="muted">"Reading " {label} ", their roles and group memberships…"</p>
+            </section>
+        }
+        .into_any(),
+        ReviewState::Failed(e) => view! {
+            <section class="card wf-card" id="review-failed" role="alert">
+                <h2 class="error">"The user could not be read"</h2>
+                <p>{e.advice.what_happened.clone()}</p>
+                <p><strong>"What to do: "</strong>{e.advice.what_to_do.clone()}</p>
+            </section>
+        }
+        .into_any(),
+        ReviewState::Loaded(outcome) => view! { <ReviewCard outcome=*outcome/> }.into_any(),
+    }
+}
+
+#[component]
+fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
+    let app = use_app();
+    let flow = use_flow();
+    let u = outcome.target.clone();
+    let rows = role_rows(&outcome.roles);
+    let privileged = rows.iter().any(|r| r.privileged) || !outcome.roles.active_known;
+    let enabled = match u.account_enabled {
+        Some(true) => view! { <span class="ok">"Enabled"</span> }.into_any(),
+        Some(false) => view! { <span class="warning">"Disabled"</span> }.into_any(),
+        None => view! { <span class="muted">"Unknown"</span> }.into_any(),
+    };
+    let kind = if u.is_external() {
+        "Guest (external)".to_owned()
+    } else {
+        u.user_type.clone().unwrap_or_else(|| "Member".into())
+    };
+    let source = match u.on_premises_sync_enabled {
+        Some(true) => "Synchronized from on-premises Active Directory",
+        Some(false) => "Cloud (synchronized from on-premises in the past)",
+        None => "Cloud",
+    };
+    let last_change = u
+        .last_password_change_date_time
+        .as_deref()
+        .map_or_else(|| "Unknown".to_owned(), short_time);
+    let other_mails = if u.other_mails.is_empty() {
+        view! { <span class="muted">"None"</span> }.into_any()
+    } else {
+        view! {
+            <ul class="inline-list">
+                {u.other_mails.iter().map(|m| view! { <li class="mono">{m.clone()}</li> }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let roles = if rows.is_empty() {
+        view! { <p class="muted" id="review-no-roles">"No admin roles, active or eligible."</p> }
+            .into_any()
+    } else {
+        view! {
+            <ul id="review-roles">
+                {rows
+                    .into_iter()
+                    .map(|r| view! {
+                        <li data-privileged=r.privileged.to_string()>
+                            {r.name} " "
+                            <span class="muted">"(" {r.how} ")"</span>
+                            {r.privileged.then(|| view! { " " <span class="badge badge-privileged">"privileged"</span> })}
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let notes = outcome
+        .notes
+        .iter()
+        .map(|n| view! { <li>{n.message.clone()}</li> })
+        .collect_view();
+    let admin_missing = move || {
+        (flow.base_plan.get().is_none()).then(|| match app.admin_error.get() {
+            Some(e) => view! { <p class="error" id="plan-admin-error">"Your roles could not be read: " {e}</p> }.into_any(),
+            None => view! { <p class="muted">"Reading your roles…"</p> }.into_any(),
+        })
+    };
+    view! {
+        <section class="card wf-card" id="review-card" data-upn=u.user_principal_name.clone().unwrap_or_default()>
+            <h2>
+                "2. Review: "
+                <span id="review-name">{u.label().to_owned()}</span>
+                {privileged.then(|| view! { " " <span class="badge badge-privileged" id="review-privileged">"Privileged"</span> })}
+            </h2>
+            <dl class="wf-facts">
+                <dt>"User principal name"</dt>
+                <dd class="mono" id="review-upn">{u.user_principal_name.clone().unwrap_or_default()}</dd>
+                <dt>"Account"</dt>
+                <dd id="review-enabled">{enabled}</dd>
+                <dt>"Type"</dt>
+                <dd id="review-type">{kind}</dd>
+                <dt>"Source"</dt>
+                <dd id="review-source">{source}</dd>
+                <dt>"Last password change"</dt>
+                <dd id="review-last-change">{last_change}</dd>
+                <dt>"Alternate email"</dt>
+                <dd id="review-other-mails">{other_mails}</dd>
+                <dt>"Directory roles"</dt>
+                <dd>{roles}</dd>
+            </dl>
+            {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
+            {admin_missing}
+            {move || match flow.base_plan.get() {
+                Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="refusal"/> }.into_any(),
+                Some(Ok(_)) => match flow.plan.get() {
+                    Some(Ok(plan)) => view! { <PlanBox plan=plan/> }.into_any(),
+                    Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="plan-refusal"/> }.into_any(),
+                    None => ().into_any(),
+                },
+                None => ().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RefusalBox(refusal: Refusal, id: &'static str) -> impl IntoView {
+    view! {
+        <div class="wf-refusal" id=id role="alert">
+            <h3 class="error">"Handover will not do this"</h3>
+            <p class="refusal-message">{refusal.message}</p>
+            <p class="refusal-what-to-do"><strong>"What to do: "</strong>{refusal.what_to_do}</p>
+            <p class="muted">"Nothing has been changed."</p>
+        </div>
+    }
+}
+
+#[component]
+fn PlanBox(plan: Plan) -> impl IntoView {
+    let warnings = plan
+        .warnings
+        .iter()
+        .map(|w| view! { <li class="warning" data-kind=format!("{:?}", w.kind)>{w.message.clone()}</li> })
+        .collect_view();
+    let why = plan
+        .why
+        .iter()
+        .map(|w| view! { <li>{w.clone()}</li> })
+        .collect_view();
+    let has_warnings = !plan.warnings.is_empty();
+    view! {
+        <div class="wf-plan" id="plan" data-path=path_token(plan.path)>
+            <h3>"The plan"</h3>
+            <p id="plan-path">
+                <strong>{capitalised(plan.path.describe())}</strong>
+                {match plan.path {
+                    ResetPath::Standard => " (PATCH passwordProfile, change required at next sign-in)",
+                    ResetPath::AuthenticationMethods => " (resetPassword, followed until the operation succeeds; change required at next sign-in)",
+                    ResetPath::TemporaryAccessPass => " (the password stays as it is)",
+                }}
+            </p>
+            <ul id="plan-why">{why}</ul>
+            <p class="muted">"Using your role " {plan.acting_role.name()} "."</p>
+            {has_warnings.then(|| view! { <ul id="plan-warnings">{warnings}</ul> })}
+        </div>
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
