@@ -191,3 +191,30 @@ pub async fn missing_mail_send_reported(t: Ctx) -> TestResult {
     own.shutdown().await;
     Ok(())
 }
+
+/// Sign-out forgets the session and ends it at the authority, which sends the admin back to a
+/// signed-out page.
+pub async fn sign_out_forgets(t: Ctx) -> TestResult {
+    t.sign_in_as(USER_ADMIN).await?;
+    t.wait_for("#sign-out", 10).await?.click().await?;
+    t.wait_for("#signed-out #sign-in", 20).await?;
+    let log = get_json(t.port(), "/_sandbox/requests").await?;
+    let ended = log["requests"].as_array().is_some_and(|rs| {
+        rs.iter().any(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/oauth2/v2.0/logout"))
+        })
+    });
+    ensure!(
+        ended,
+        "the session was not ended at the authority's logout endpoint"
+    );
+    let dump = storage_dump(&t).await?;
+    ensure!(
+        dump["session"].as_array().is_some_and(Vec::is_empty)
+            && dump["local"].as_array().is_some_and(Vec::is_empty),
+        "storage after sign-out: {dump}"
+    );
+    Ok(())
+}
