@@ -11,5 +11,6 @@ fn main() {
         signin::tampered_state_refused,
         signin::popup_from_iframe,
         signin::missing_mail_send_reported,
+        signin::sign_out_forgets,
     ]);
 }
