@@ -603,7 +603,8 @@ mod tests {
 
     #[test]
     fn good_configs() {
-        let cases: &[(&str, fn(&Config) -> bool)] = &[
+        type Check = fn(&Config) -> bool;
+        let cases: &[(&str, Check)] = &[
             (
                 r#", "authority": "https://login.microsoftonline.us/""#,
                 |c| c.authority == "https://login.microsoftonline.us",
