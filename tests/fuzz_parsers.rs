@@ -450,6 +450,18 @@ fn the_seeds_parse() {
 // ---------------------------------------------------------------------------------------------
 // Graph.
 
+fn relative_path_stays_on_graph(location: &str) -> Result<(), TestCaseError> {
+    if let Some(rest) = version_relative_path(location) {
+        prop_assert!(
+            rest.starts_with('/') && !rest.starts_with("//"),
+            "{:?} gave {:?}, which could leave the Graph host",
+            location,
+            rest
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(fuzz_config())]
 
@@ -483,6 +495,16 @@ proptest! {
         }
     }
 
+    /// A `Location` header, whatever it names, becomes at most a path under the configured
+    /// Graph host: the bearer token is never sent to another host.
+    #[test]
+    fn location_headers(location in prop_oneof![
+        any::<String>(),
+        "(https?://[a-z.@:]{0,20})?(/v1\\.0)?[/\\\\@.a-z?=#%]{0,24}",
+    ]) {
+        relative_path_stays_on_graph(&location)?;
+    }
+
     /// `$batch` answers: the batch reader, each part's accessors, and the Review, admin and
     /// Find readers on whatever came out.
     #[test]
@@ -492,7 +514,7 @@ proptest! {
             if let Some(part) = answer.get(id) {
                 let _ = (part.is_success(), part.retry_after_ms(), part.error());
                 if let Some(location) = part.location() {
-                    let _ = version_relative_path(location);
+                    relative_path_stays_on_graph(location)?;
                 }
                 let _ = part.json::<Collection<User>>("users");
                 let _ = part.json::<LongRunningOperation>("operation");
