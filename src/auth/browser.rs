@@ -198,12 +198,14 @@ impl InFlight {
     fn authorize_url(&self, config: &Config, d: &Discovery, hint: Option<&str>) -> String {
         let redirect_uri = redirect_uri(config);
         let challenge = self.verifier.challenge_s256();
+        // openid, profile and offline_access are always asked for, whatever config lists.
+        let scopes = super::scopes::for_request(&config.scopes);
         oidc::authorize_url(
             d,
             &AuthorizeParams {
                 client_id: &config.client_id,
                 redirect_uri: &redirect_uri,
-                scopes: &config.scopes,
+                scopes: &scopes,
                 state: &self.state,
                 nonce: &self.nonce,
                 code_challenge: &challenge,
@@ -359,7 +361,7 @@ async fn redeem(
         &redirect_uri(config),
         code,
         &flight.verifier,
-        &config.scopes,
+        &super::scopes::for_request(&config.scopes),
     );
     let answer = post_form(&discovery.token_endpoint, &body).await?;
     let answer = oidc::parse_token_answer(answer.status, &answer.body)?;
@@ -491,17 +493,19 @@ pub async fn refresh(
     let Some(refresh_token) = session.refresh_token() else {
         return Err(AuthError::SessionEnded);
     };
-    let body = oidc::refresh_request_body(&config.client_id, refresh_token, &config.scopes);
+    if !session.can_refresh(now_ms()) {
+        return Err(AuthError::SessionEnded);
+    }
+    let scopes = super::scopes::for_request(&config.scopes);
+    let body = oidc::refresh_request_body(&config.client_id, refresh_token, &scopes);
     let answer = post_form(&discovery.token_endpoint, &body).await?;
     match oidc::parse_token_answer(answer.status, &answer.body) {
         Ok(tokens) => {
             session.apply_refresh(tokens, now_ms());
             Ok(())
         }
-        Err(AuthError::Authority { error, .. }) if error == "invalid_grant" => {
-            Err(AuthError::SessionEnded)
-        }
-        Err(e) => Err(e),
+        // A dead grant (24 h cap, revoked, spent) means signing in again.
+        Err(e) => Err(e.into_refresh_failure()),
     }
 }
 

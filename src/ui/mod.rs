@@ -86,7 +86,12 @@ impl AppCtx {
 
     /// Shows a sign-in problem with its explanation.
     pub fn fail_auth(&self, e: &AuthError) {
-        self.auth_error.set(Some(e.explain()));
+        // A redirect URI mismatch is explained with the exact URI to register.
+        let redirect = self
+            .holder()
+            .map(|h| crate::auth::browser::redirect_uri(&h.config));
+        self.auth_error
+            .set(Some(e.explain_for(redirect.as_deref())));
     }
 }
 
