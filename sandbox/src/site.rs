@@ -80,7 +80,43 @@ fn not_built(dist: Option<&Path>) -> Response {
     .into_response()
 }
 
-pub async fn static_file(Extension(site): Extension<Arc<Site>>, uri: Uri) -> Response {
+/// The page's Content-Security-Policy names the real authority and Graph hosts in
+/// `connect-src`; the sandbox answers both on its API origin, so it adds that origin when it
+/// serves index.html. Nothing else in the policy changes.
+pub fn allow_connect_to(html: &str, origin: &str) -> String {
+    const META: &str = r#"<meta http-equiv="Content-Security-Policy" content=""#;
+    let Some(meta) = html.find(META) else {
+        return html.to_owned();
+    };
+    let start = meta + META.len();
+    let Some(len) = html[start..].find('"') else {
+        return html.to_owned();
+    };
+    let policy: Vec<String> = html[start..start + len]
+        .split(';')
+        .map(|d| {
+            let d = d.trim();
+            if d.split_whitespace().next() == Some("connect-src") {
+                format!("{d} {origin}")
+            } else {
+                d.to_owned()
+            }
+        })
+        .filter(|d| !d.is_empty())
+        .collect();
+    format!(
+        "{}{}{}",
+        &html[..start],
+        policy.join("; "),
+        &html[start + len..]
+    )
+}
+
+pub async fn static_file(
+    State(shared): State<Arc<Shared>>,
+    Extension(site): Extension<Arc<Site>>,
+    uri: Uri,
+) -> Response {
     let raw = crate::util::percent_decode(uri.path());
     let rel = Path::new(raw.trim_start_matches('/'));
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
@@ -102,7 +138,11 @@ pub async fn static_file(Extension(site): Extension<Arc<Site>>, uri: Uri) -> Res
         path = dist.join("index.html");
     }
     match tokio::fs::read(&path).await {
-        Ok(bytes) => {
+        Ok(mut bytes) => {
+            if path.file_name().is_some_and(|n| n == "index.html") {
+                let html = String::from_utf8_lossy(&bytes);
+                bytes = allow_connect_to(&html, &shared.api_origin()).into_bytes();
+            }
             let mut resp = (StatusCode::OK, bytes).into_response();
             let h = resp.headers_mut();
             if let Ok(v) = HeaderValue::from_str(content_type(&path)) {
@@ -117,5 +157,30 @@ pub async fn static_file(Extension(site): Extension<Arc<Site>>, uri: Uri) -> Res
         }
         Err(_) if path.file_name().is_some_and(|n| n == "index.html") => not_built(Some(dist)),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allow_connect_to;
+
+    #[test]
+    fn adds_the_api_origin_to_connect_src_and_nothing_else() {
+        let page = concat!(
+            r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; "#,
+            r#"connect-src 'self' https://graph.microsoft.com; form-action 'none'"><p>hi</p>"#
+        );
+        assert_eq!(
+            allow_connect_to(page, "http://localhost:8080"),
+            concat!(
+                r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; "#,
+                r#"connect-src 'self' https://graph.microsoft.com http://localhost:8080; "#,
+                r#"form-action 'none'"><p>hi</p>"#
+            )
+        );
+        assert_eq!(
+            allow_connect_to("<p>no policy</p>", "http://x"),
+            "<p>no policy</p>"
+        );
     }
 }

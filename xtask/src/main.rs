@@ -1,6 +1,7 @@
 //! `cargo xtask demo|test|build`: the project's own commands. Each installs what it is missing
 //! (idempotently, saying what and how long), then builds, serves or tests.
 
+mod csp;
 mod tools;
 mod ui;
 
@@ -78,6 +79,7 @@ fn build_page(root: &Path, tools: &Tools) -> Result<PathBuf, String> {
             run(&mut cmd)
         },
     )?;
+    csp::pin_inline_scripts(&dist)?;
     Ok(dist)
 }
 
