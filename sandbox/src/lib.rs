@@ -24,6 +24,8 @@ mod state;
 pub mod tenant;
 pub mod util;
 
+pub use site::normalize_base_path;
+
 use axum::routing::{any, get, post};
 use axum::Router;
 use std::net::SocketAddr;
@@ -76,6 +78,10 @@ pub struct Options {
     pub extra_redirect_uris: Vec<String>,
     /// Print one line per authority/Graph request to stdout (method, path, status; never secrets).
     pub log_requests: bool,
+    /// Where the page is served, as a static host would under a base path: `/` (default) or e.g.
+    /// `/tools/handover/`. config.json is served beside index.html there too, naming that address
+    /// as `redirectUri`, and the address is registered as a SPA redirect URI.
+    pub base_path: String,
 }
 
 impl Default for Options {
@@ -88,6 +94,7 @@ impl Default for Options {
             expose_headers: false,
             extra_redirect_uris: Vec::new(),
             log_requests: false,
+            base_path: "/".to_owned(),
         }
     }
 }
@@ -201,19 +208,28 @@ pub fn app(options: &Options, port: u16) -> Result<Router, Error> {
 }
 
 fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
+    let base_path = site::normalize_base_path(&options.base_path);
+    let mut extra_redirect_uris = options.extra_redirect_uris.clone();
+    if base_path != "/" {
+        extra_redirect_uris.push(format!("http://127.0.0.1:{port}{base_path}"));
+    }
     let settings = state::Settings {
         port,
         access_token_lifetime_secs: options.access_token_lifetime.as_secs().max(1) as i64,
         expose_headers: options.expose_headers,
-        extra_redirect_uris: options.extra_redirect_uris.clone(),
+        extra_redirect_uris,
         log_requests: options.log_requests,
     };
     let shared = Arc::new(state::Shared::new(settings, tenant));
+    let mut routes = Router::new().route("/config.json", get(site::config_json));
+    if base_path != "/" {
+        routes = routes.route(&format!("{base_path}config.json"), get(site::config_json));
+    }
     let site = Arc::new(site::Site {
         dist: options.dist.clone(),
+        base_path,
     });
-    Router::new()
-        .route("/config.json", get(site::config_json))
+    routes
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(authority::discovery),

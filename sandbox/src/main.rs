@@ -1,5 +1,5 @@
 //! `cargo run -p sandbox -- --port P --tenant FILE --dist DIR [--token-lifetime SECS]
-//! [--expose-headers] [--redirect-uri URI]... [--quiet]`
+//! [--expose-headers] [--redirect-uri URI]... [--base-path PATH] [--quiet]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +19,8 @@ OPTIONS:
     --expose-headers      List Retry-After and Location in Access-Control-Expose-Headers
                           (Graph does not; off by default so the page is tested against the harder case)
     --redirect-uri URI    Accept another SPA redirect URI (and allow its origin by CORS); repeatable
+    --base-path PATH      Serve the page (and its config.json) under PATH, e.g. /tools/handover/, as a
+                          static host would; that address is registered as a redirect URI
     --quiet               Do not print one line per authority/Graph request
     -h, --help            Show this help
 
@@ -62,6 +64,7 @@ fn parse(args: Vec<String>) -> Result<sandbox::Options, String> {
             }
             "--expose-headers" => o.expose_headers = true,
             "--redirect-uri" => o.extra_redirect_uris.push(value("--redirect-uri")?),
+            "--base-path" => o.base_path = value("--base-path")?,
             "--quiet" => o.log_requests = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option '{other}'")),
@@ -84,6 +87,7 @@ async fn main() -> ExitCode {
         }
     };
     let dist = options.dist.clone();
+    let base_path = sandbox::normalize_base_path(&options.base_path);
     let running = match sandbox::start(options).await {
         Ok(r) => r,
         Err(e) => {
@@ -93,7 +97,7 @@ async fn main() -> ExitCode {
     };
     let t = running.tenant();
     println!("Handover sandbox tenant: {} ({})", t.display_name, t.domain);
-    println!("Page:      {}/", running.page_origin());
+    println!("Page:      {}{base_path}", running.page_origin());
     println!("Authority: {}/{}/v2.0", running.api_origin(), t.tenant_id);
     println!("Graph:     {}/v1.0", running.api_origin());
     println!("Outbox:    {}/_sandbox/outbox", running.api_origin());

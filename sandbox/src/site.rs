@@ -1,5 +1,5 @@
 //! The page's side of the port: `config.json` pointing the page at the sandbox, and the built page
-//! from `dist` (index.html for `/`, `.wasm` as application/wasm).
+//! from `dist` (index.html for `/`, `.wasm` as application/wasm), at `/` or under a base path.
 
 use crate::state::Shared;
 use crate::util::html_escape;
@@ -13,14 +13,29 @@ use std::sync::Arc;
 
 pub struct Site {
     pub dist: Option<PathBuf>,
+    /// `/`, or a path with a leading and a trailing slash ([`normalize_base_path`]).
+    pub base_path: String,
 }
 
-pub async fn config_json(State(shared): State<Arc<Shared>>) -> Response {
+/// `tools/handover` → `/tools/handover/`; empty → `/`.
+pub fn normalize_base_path(path: &str) -> String {
+    let inner = path.trim_matches('/');
+    if inner.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{inner}/")
+    }
+}
+
+pub async fn config_json(
+    State(shared): State<Arc<Shared>>,
+    Extension(site): Extension<Arc<Site>>,
+) -> Response {
     let t = &shared.original;
     let body = json!({
         "tenant": t.domain,
         "clientId": t.app.client_id,
-        "redirectUri": format!("{}/", shared.page_origin()),
+        "redirectUri": format!("{}{}", shared.page_origin(), site.base_path),
         "authority": shared.api_origin(),
         "graph": shared.api_origin(),
         "signInMode": "auto",
@@ -118,6 +133,19 @@ pub async fn static_file(
     uri: Uri,
 ) -> Response {
     let raw = crate::util::percent_decode(uri.path());
+    // Under a base path, as a static host does: the folder without its slash redirects (relative
+    // asset URLs need it), and nothing outside the folder is the page's.
+    if site.base_path != "/" && format!("{raw}/") == site.base_path {
+        let mut resp = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(v) = HeaderValue::from_str(&site.base_path) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+        return resp;
+    }
+    let Some(raw) = raw.strip_prefix(site.base_path.as_str()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let raw = format!("/{raw}");
     let rel = Path::new(raw.trim_start_matches('/'));
     if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return StatusCode::NOT_FOUND.into_response();
