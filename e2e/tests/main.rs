@@ -1,6 +1,7 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
 mod foundation;
+mod security;
 mod signin;
 
 fn main() {
@@ -12,5 +13,7 @@ fn main() {
         signin::popup_from_iframe,
         signin::missing_mail_send_reported,
         signin::sign_out_forgets,
+        security::csp_in_built_page,
+        security::page_signs_in_under_csp,
     ]);
 }

@@ -9,13 +9,47 @@ use std::path::Path;
 
 const META_OPEN: &str = r#"<meta http-equiv="Content-Security-Policy" content=""#;
 
-/// Rewrites `dist/index.html` so its CSP allows exactly the inline scripts it contains.
+/// Rewrites `dist/index.html` so the loader checks the wasm's integrity and the CSP allows
+/// exactly the inline scripts it contains.
 pub(crate) fn pin_inline_scripts(dist: &Path) -> Result<(), String> {
     let path = dist.join("index.html");
     let html = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let pinned = with_script_hashes(&html)?;
+    let pinned = with_script_hashes(&with_wasm_integrity(&html)?)?;
     std::fs::write(&path, pinned).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Chromium ignores `integrity` on the wasm `<link rel="preload" as="fetch">` (and runs a changed
+/// wasm), but enforces it on `fetch()`: so the loader fetches the wasm itself with the preload's
+/// integrity and hands the answer to wasm-bindgen's `init`, which takes a `Response` promise.
+fn with_wasm_integrity(html: &str) -> Result<String, String> {
+    let marker = r#"as="fetch" type="application/wasm""#;
+    let at = html
+        .find(marker)
+        .ok_or("dist/index.html has no wasm preload link (did Trunk change?)")?;
+    let tag_start = html[..at].rfind('<').unwrap_or(0);
+    let tag_end = at + html[at..].find('>').unwrap_or(0);
+    let tag = &html[tag_start..tag_end];
+    let attribute = |name: &str| {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let len = tag[start..].find('"')?;
+        Some(&tag[start..start + len])
+    };
+    let (Some(href), Some(integrity)) = (attribute("href"), attribute("integrity")) else {
+        return Err(format!("the wasm preload lacks href or integrity: {tag}"));
+    };
+    let plain = format!("module_or_path: '{href}'");
+    let checked = format!("module_or_path: fetch('{href}', {{ integrity: '{integrity}' }})");
+    if html.contains(&checked) {
+        return Ok(html.to_owned());
+    }
+    if html.matches(&plain).count() != 1 {
+        return Err(format!(
+            "the loader does not name the wasm as `{plain}` once (did Trunk change?)"
+        ));
+    }
+    Ok(html.replacen(&plain, &checked, 1))
 }
 
 /// The page with `'sha256-…'` of every inline script appended to the CSP's `script-src`.
@@ -144,6 +178,23 @@ mod tests {
         assert_eq!(out.matches("sha256-").count(), 1, "{out}");
         // Running it again changes nothing.
         assert_eq!(with_script_hashes(&out).expect("pinned"), out);
+    }
+
+    #[test]
+    fn the_loader_fetches_the_wasm_with_the_preload_integrity() {
+        let html = concat!(
+            "<script type=\"module\">\nimport init from './h.js';\n",
+            "const wasm = await init({ module_or_path: './h_bg.wasm' });\n</script>",
+            r#"<link rel="preload" href="./h_bg.wasm" crossorigin="anonymous" "#,
+            r#"integrity="sha384-abc" as="fetch" type="application/wasm">"#
+        );
+        let out = with_wasm_integrity(html).expect("rewritten");
+        assert!(out.contains(
+            "init({ module_or_path: fetch('./h_bg.wasm', { integrity: 'sha384-abc' }) })"
+        ));
+        assert_eq!(with_wasm_integrity(&out).expect("again"), out);
+        let renamed = html.replace("module_or_path: './h_bg.wasm'", "module_or_path: x");
+        assert!(with_wasm_integrity(&renamed).is_err());
     }
 
     #[test]
