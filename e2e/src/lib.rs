@@ -399,3 +399,6 @@ async fn save_screenshot(browser: &Client, name: &str) {
         }
     }
 }
+
+// ---- Workflow end-to-end helpers (issue 6; owned by the workflow screens) ----
+pub mod page;

@@ -3,6 +3,7 @@
 mod foundation;
 mod security;
 mod signin;
+mod workflow;
 
 fn main() {
     e2e::run_suite(e2e::tests![
@@ -15,5 +16,14 @@ fn main() {
         signin::sign_out_forgets,
         security::csp_in_built_page,
         security::page_signs_in_under_csp,
+        workflow::user_admin_resets_cloud_user,
+        workflow::pam_resets_global_admin,
+        workflow::helpdesk_refused_for_global_admin,
+        workflow::synced_writeback_failure,
+        workflow::guest_refused,
+        workflow::tap_run,
+        workflow::mailboxless_admin_gets_password_shown,
+        workflow::html_named_user_is_inert,
+        workflow::find_after_token_expiry,
     ]);
 }
