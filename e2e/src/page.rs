@@ -257,6 +257,12 @@ pub fn body_of(message: &Value) -> &str {
     message["body"]["content"].as_str().unwrap_or_default()
 }
 
+/// Whether an outbox message carries `secret`, read as the recipient reads it (the sandbox's
+/// text rendering of the HTML, entities decoded: a `&` in a password is `&amp;` in the HTML).
+pub fn carries(message: &Value, secret: &str) -> bool {
+    message["text"].as_str().is_some_and(|t| t.contains(secret))
+}
+
 /// The `to` addresses of an outbox message.
 pub fn to_of(message: &Value) -> Vec<String> {
     message["toRecipients"]
