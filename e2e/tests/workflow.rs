@@ -93,7 +93,9 @@ pub async fn user_admin_resets_cloud_user(t: Ctx) -> TestResult {
     let to = value_of(&t.browser, "#email-to").await?;
     ensure!(to == ALEX_HOME, "the recipient was prefilled with {to:?}");
     ensure!(
-        attr_of(&t.browser, "#email-preview", "sandbox").await? == "",
+        attr_of(&t.browser, "#email-preview", "sandbox")
+            .await?
+            .is_empty(),
         "the preview iframe is not fully sandboxed"
     );
     let save = t
