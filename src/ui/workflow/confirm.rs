@@ -132,7 +132,12 @@ pub fn ConfirmStep() -> impl IntoView {
                 disabled=move || !blockers.get().is_empty() || flow.stage.get() != Stage::Compose
                 on:click=run
             >
-                {move || if flow.mode.get() == CredentialMode::Tap { "Create the pass and send" } else { "Reset and send" }}
+                {move || match (flow.mode.get() == CredentialMode::Tap, flow.send_email.get()) {
+                    (true, true) => "Create the pass and email it",
+                    (true, false) => "Create the pass",
+                    (false, true) => "Reset the password and email it",
+                    (false, false) => "Reset the password",
+                }}
             </button>
         </section>
     }

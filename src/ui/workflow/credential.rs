@@ -80,6 +80,8 @@ fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
     }
     flow.mode.set(mode);
     flow.shown.set(false);
+    // The typed field is rendered empty again: never keep a value the admin no longer sees.
+    flow.typed.set(None);
     if matches!(mode, CredentialMode::Password | CredentialMode::Passphrase) {
         regenerate(app, flow);
     }

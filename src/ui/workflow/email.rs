@@ -174,6 +174,23 @@ pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> Ma
     message
 }
 
+/// The preview (HTML and text) with the credential masked: the HTML goes into an attribute.
+fn preview_email(app: AppCtx, flow: Flow) -> Option<(String, String)> {
+    let target = flow.target()?;
+    let mask = match flow.mode.get() {
+        CredentialMode::Tap => "[the Temporary Access Pass, created when you confirm]".to_owned(),
+        CredentialMode::Typed => {
+            "\u{2022}".repeat(flow.typed.with(|t| t.as_ref().map_or(8, Secret::len)))
+        }
+        _ => "\u{2022}".repeat(flow.generated.with(|g| g.as_ref().map_or(16, Secret::len))),
+    };
+    let email = render(&app, flow, &target, &Secret::new(mask), true);
+    Some((
+        email.html.expose_secret().to_owned(),
+        email.text.expose_secret().to_owned(),
+    ))
+}
+
 #[component]
 pub fn EmailStep() -> impl IntoView {
     let app = use_app();
@@ -188,21 +205,8 @@ pub fn EmailStep() -> impl IntoView {
         address_problem(&to)
     };
     let cc_problem = move || parse_cc(&flow.cc.get()).err();
-    // The preview masks the credential: it sits in an attribute (srcdoc).
-    let preview = move || {
-        let target = flow.target()?;
-        let mask = match flow.mode.get() {
-            CredentialMode::Tap => {
-                "[the Temporary Access Pass, created when you confirm]".to_owned()
-            }
-            CredentialMode::Typed => {
-                "\u{2022}".repeat(flow.typed.with(|t| t.as_ref().map_or(8, Secret::len)))
-            }
-            _ => "\u{2022}".repeat(flow.generated.with(|g| g.as_ref().map_or(16, Secret::len))),
-        };
-        let email = render(&app, flow, &target, &Secret::new(mask), true);
-        Some(email.html.expose_secret().to_owned())
-    };
+    let preview = move || preview_email(app, flow).map(|(html, _)| html);
+    let preview_text = move || preview_email(app, flow).map(|(_, text)| text);
     let choices = move || {
         let mails = other_mails();
         (mails.len() > 1).then(|| {
@@ -305,6 +309,10 @@ pub fn EmailStep() -> impl IntoView {
                 referrerpolicy="no-referrer"
                 srcdoc=move || preview().unwrap_or_default()
             ></iframe>
+            <details id="email-preview-text">
+                <summary>"Plain-text version"</summary>
+                <pre class="wf-preview-text">{preview_text}</pre>
+            </details>
         }
     };
     view! {
