@@ -1,5 +1,6 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
+mod deploy;
 mod foundation;
 mod security;
 mod signin;
@@ -13,6 +14,7 @@ fn main() {
         signin::tampered_state_refused,
         signin::popup_from_iframe,
         signin::missing_mail_send_reported,
+        deploy::base_path_signs_in,
         signin::sign_out_forgets,
         security::csp_in_built_page,
         security::page_signs_in_under_csp,
