@@ -27,5 +27,6 @@ fn main() {
         workflow::mailboxless_admin_gets_password_shown,
         workflow::html_named_user_is_inert,
         workflow::find_after_token_expiry,
+        workflow::find_states_said_plainly,
     ]);
 }

@@ -561,3 +561,43 @@ pub async fn find_after_token_expiry(t: Ctx) -> TestResult {
     );
     Ok(())
 }
+
+/// Find says plainly when nothing matches, when many match, and when the lookup failed.
+pub async fn find_states_said_plainly(t: Ctx) -> TestResult {
+    sign_in(&t, USER_ADMIN).await?;
+    let input = wait_for(&t.browser, "#find-input", 20).await?;
+    input.send_keys("Zebediah Nobody").await?;
+    let none = wait_for_text(&t.browser, "#find-none", "No user matches", 20).await?;
+    ensure!(
+        none.contains("Zebediah Nobody"),
+        "the no-match message does not quote the search: {none:?}"
+    );
+    set_value(&t.browser, "#find-input", "a").await?;
+    let many = wait_for_text(&t.browser, "#find-count", "users match", 20).await?;
+    let listed = t
+        .browser
+        .execute(
+            "return document.querySelectorAll('#find-results li').length;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        listed.as_u64().is_some_and(|n| n > 1),
+        "{many:?} but {listed} listed"
+    );
+    // Every user query now refused: the lookup failed, and the page says so.
+    e2e::control::post_json(
+        t.port(),
+        "/_sandbox/faults",
+        &serde_json::json!({"method": "GET", "path": "/v1.0/users", "status": 403,
+            "code": "Authorization_RequestDenied", "message": "Insufficient privileges to complete the operation."}),
+    )
+    .await?;
+    set_value(&t.browser, "#find-input", "Megan").await?;
+    let failed = wait_for_text(&t.browser, "#find-failed", "search failed", 30).await?;
+    ensure!(
+        !exists(&t.browser, "#find-none").await,
+        "a failed lookup was reported as no match: {failed:?}"
+    );
+    Ok(())
+}
