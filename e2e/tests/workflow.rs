@@ -108,6 +108,7 @@ pub async fn user_admin_resets_cloud_user(t: Ctx) -> TestResult {
     ensure!(save == Value::Bool(false), "Save to Sent Items starts on");
     set_value(&t.browser, "#confirm-ticket", "INC-1042").await?;
     screenshot(&t, "#review-card", "review.png").await?;
+    screenshot(&t, "#email", "email.png").await?;
     confirm_and_run(&t, "INC-1042", None).await?;
     wait_for(
         &t.browser,
