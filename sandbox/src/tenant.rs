@@ -137,6 +137,9 @@ pub struct Group {
     /// Members (UPN or id).
     #[serde(default)]
     pub members: Vec<String>,
+    /// Owners (UPN or id). Owning a role-assignable group is privileged too.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -345,8 +348,18 @@ impl Tenant {
             .collect()
     }
 
+    /// Groups `user` owns (`GET /users/{id}/ownedObjects/microsoft.graph.group`).
+    pub fn groups_owned_by<'a>(&'a self, user: &'a User) -> impl Iterator<Item = &'a Group> + 'a {
+        self.groups
+            .iter()
+            .filter(move |g| g.owners.iter().any(|o| user.matches(o)))
+    }
+
+    /// Member or owner of a role-assignable group: "Who can reset passwords" puts both in the
+    /// privileged row.
     pub fn in_role_assignable_group(&self, user: &User) -> bool {
         self.groups_of(user).any(|g| g.is_assignable_to_role)
+            || self.groups_owned_by(user).any(|g| g.is_assignable_to_role)
     }
 
     pub fn eligibilities_of<'a>(

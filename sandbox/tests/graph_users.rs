@@ -460,3 +460,39 @@ async fn unknown_segments_are_400() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.message(), "Resource not found for the segment 'groupz'.");
 }
+
+#[tokio::test]
+async fn owned_objects_lists_the_groups_a_user_owns() {
+    let s = Sbx::new();
+    let t = s.sign_in("uma.useradmin").await;
+    let r = s
+        .graph(
+            &t,
+            "GET",
+            &format!(
+                "/users/{}/ownedObjects/microsoft.graph.group?$select=id,displayName,isAssignableToRole",
+                upn("megan.bowen")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["value"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["value"][0]["displayName"], "Onboarding");
+    assert_eq!(v["value"][0]["isAssignableToRole"], false);
+    // Someone who owns nothing gets an empty list, not an error.
+    let r = s
+        .graph(
+            &t,
+            "GET",
+            &format!(
+                "/users/{}/ownedObjects/microsoft.graph.group",
+                upn("alex.wilber")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["value"].as_array().map(Vec::len), Some(0));
+}

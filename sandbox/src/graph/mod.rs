@@ -377,6 +377,9 @@ pub fn dispatch(shared: &Shared, caller: &Caller, ctx: &Ctx, req: &GReq) -> GRes
             ("GET", ["transitivememberof" | "memberof", "microsoft.graph.directoryrole"]) => {
                 users::member_of(shared, caller, ctx, key, is_me, true)
             }
+            ("GET", ["ownedobjects"] | ["ownedobjects", "microsoft.graph.group"]) => {
+                users::owned_groups(shared, caller, ctx, key, is_me)
+            }
             ("GET", ["authentication", "methods"]) => {
                 passwords::list_methods(shared, caller, ctx, key)
             }
@@ -404,6 +407,7 @@ pub fn dispatch(shared: &Shared, caller: &Caller, ctx: &Ctx, req: &GReq) -> GRes
                 []
                 | ["transitivememberof", ..]
                 | ["memberof", ..]
+                | ["ownedobjects", ..]
                 | ["authentication", ..]
                 | ["revokesigninsessions"]
                 | ["sendmail"],

@@ -435,6 +435,24 @@ fn group_json(g: &Group) -> Value {
     })
 }
 
+/// `GET /users/{id}/ownedObjects[/microsoft.graph.group]`: the groups the user owns (the sample
+/// tenant records no other owned objects).
+pub fn owned_groups(shared: &Shared, caller: &Caller, ctx: &Ctx, key: &str, is_me: bool) -> GResp {
+    let s = shared.lock();
+    let Some(u) = s.tenant.user(key) else {
+        return not_found(ctx, key);
+    };
+    let own = is_me || u.id == caller.user_id;
+    if !(caller.has_any(READ_MEMBERSHIP) || (own && caller.has_any(READ_SELF))) {
+        return insufficient(ctx);
+    }
+    let value: Vec<Value> = s.tenant.groups_owned_by(u).map(group_json).collect();
+    GResp::json(
+        200,
+        json!({"@odata.context": context_url(shared, "groups"), "value": value}),
+    )
+}
+
 pub fn member_of(
     shared: &Shared,
     caller: &Caller,
