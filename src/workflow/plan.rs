@@ -483,6 +483,37 @@ pub fn plan(
         ResetPath::Standard
     };
 
+    // resetPassword needs a role that manages authentication methods (Authentication
+    // Administrator or above). Without one: a synced account cannot be reset here at all (PATCH
+    // refuses on-premises mastered objects); an admin target the table lets this role reset
+    // goes the standard way, on which Entra enforces the same "who can reset" rules.
+    let path = if path == ResetPath::AuthenticationMethods
+        && !usable.iter().any(|r| r.manages_authentication_methods())
+    {
+        if target.is_synced() {
+            let ask = ResetterRole::ALL
+                .into_iter()
+                .filter(|r| r.manages_authentication_methods())
+                .find(|r| all_rows.iter().all(|row| row.allows(*r)))
+                .unwrap_or(ResetterRole::PrivilegedAuthenticationAdministrator);
+            return Err(refuse(
+                RefusalReason::RoleTooLow { ask_for: ask },
+                format!(
+                    "{} cannot reset a synchronized account: only the Authentication Methods API writes its password back on-premises, and it needs an authentication administrator role.",
+                    role_list(&mine)
+                ),
+                format!("Ask {}.", describe_with_article(ask.name())),
+            ));
+        }
+        why.push(
+            "Your role cannot use the Authentication Methods API, so the reset uses the standard path; Entra applies the same rules to it."
+                .to_owned(),
+        );
+        ResetPath::Standard
+    } else {
+        path
+    };
+
     // Permissions: refuse before any write when one is missing.
     let mut scopes_used = Vec::new();
     // `alternatives` lists acceptable scopes, least privileged first: that one is asked for.

@@ -130,7 +130,9 @@ fn every_row_of_the_table_for_every_admin_role() {
             let result = plan(&user("t"), &roles, &admin(caller), &PlanOptions::default());
             match (&result, allowed) {
                 (Ok(p), true) => {
-                    let expected = if role.is_some() {
+                    // resetPassword needs an authentication administrator role; others
+                    // reset the admin targets they may reset the standard way.
+                    let expected = if role.is_some() && caller.manages_authentication_methods() {
                         ResetPath::AuthenticationMethods
                     } else {
                         ResetPath::Standard
@@ -305,10 +307,30 @@ fn no_reset_role_at_all() {
 fn synced_users_take_the_authentication_methods_path() {
     let mut synced = user("t");
     synced.on_premises_sync_enabled = Some(true);
-    let p = plan(
+    // Without an authentication administrator role there is no way to reset a synced user:
+    // PATCH refuses it and resetPassword needs that role.
+    let r = plan(
         &synced,
         &TargetRoles::none(),
         &admin(ResetterRole::HelpdeskAdministrator),
+        &PlanOptions::default(),
+    )
+    .expect_err("refused");
+    assert_eq!(
+        r.reason,
+        RefusalReason::RoleTooLow {
+            ask_for: ResetterRole::AuthenticationAdministrator
+        }
+    );
+    assert!(
+        r.what_to_do.contains("an Authentication Administrator"),
+        "{}",
+        r.what_to_do
+    );
+    let p = plan(
+        &synced,
+        &TargetRoles::none(),
+        &admin(ResetterRole::AuthenticationAdministrator),
         &PlanOptions::default(),
     )
     .expect("plan");
@@ -379,7 +401,9 @@ fn pim_eligible_roles_are_privileged_and_count_in_the_table() {
         .iter()
         .any(|r| r.eligible && r.name == "Global Administrator"));
 
-    // With eligibility not counted in the table, Entra's own rule applies, but the path stays privileged.
+    // With eligibility not counted in the table, Entra's own rule applies: the target stays
+    // privileged (confirm by typing the UPN), and a User Administrator, who cannot call
+    // resetPassword, resets the standard way.
     let lenient = PlanOptions {
         eligible_roles_count: false,
         ..PlanOptions::default()
@@ -391,8 +415,9 @@ fn pim_eligible_roles_are_privileged_and_count_in_the_table() {
         &lenient,
     )
     .expect("plan");
-    assert_eq!(p.path, ResetPath::AuthenticationMethods);
+    assert_eq!(p.path, ResetPath::Standard);
     assert!(p.privileged);
+    assert!(p.confirm_by_typing_upn);
 }
 
 #[test]
@@ -460,7 +485,19 @@ fn unreadable_roles_are_warnings_and_treated_as_privileged() {
         &PlanOptions::default(),
     )
     .expect("plan");
-    assert_eq!(p.path, ResetPath::AuthenticationMethods);
+    // Treated as privileged, but a Helpdesk Administrator cannot call resetPassword.
+    assert_eq!(p.path, ResetPath::Standard);
+    assert!(p.privileged);
+    let p_auth = plan(
+        &user("t"),
+        &roles,
+        &admin(ResetterRole::AuthenticationAdministrator),
+        &PlanOptions::default(),
+    );
+    assert!(
+        matches!(&p_auth, Ok(q) if q.path == ResetPath::AuthenticationMethods),
+        "{p_auth:?}"
+    );
     let kinds: Vec<WarningKind> = p.warnings.iter().map(|w| w.kind).collect();
     for k in [
         WarningKind::ActiveRolesUnknown,
@@ -511,11 +548,13 @@ fn missing_scopes_refuse_with_the_permission_to_consent() {
     for (granted, options, synced, missing) in cases {
         let mut u = user("t");
         u.on_premises_sync_enabled = synced.then_some(true);
-        let a = AdminContext::new(
-            "admin-1",
-            vec![template::USER_ADMINISTRATOR.into()],
-            granted,
-        );
+        // A synced user needs resetPassword, hence an authentication administrator.
+        let role = if synced {
+            template::AUTHENTICATION_ADMINISTRATOR
+        } else {
+            template::USER_ADMINISTRATOR
+        };
+        let a = AdminContext::new("admin-1", vec![role.into()], granted);
         let result = plan(&u, &TargetRoles::none(), &a, &options);
         if missing.is_empty() {
             assert!(result.is_ok(), "{granted}: {result:?}");
