@@ -22,6 +22,9 @@ fn fuzz_config() -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: None,
+        // About a third of generated custom templates are refused (and skipped); a long run
+        // must not stop at proptest's fixed limit of 65,536 skips.
+        max_local_rejects: cases.saturating_mul(4).max(65_536),
         ..ProptestConfig::default()
     }
 }
