@@ -172,8 +172,8 @@ pub async fn discover(config: &Config) -> Result<Discovery, AuthError> {
     Discovery::parse(&answer.body)
 }
 
-/// What is remembered between starting a sign-in and its callback.
-#[derive(Debug)]
+/// What is remembered between starting a sign-in and its callback. No `Debug`: nothing of it
+/// is ever printed.
 pub struct InFlight {
     state: String,
     nonce: String,
@@ -284,6 +284,9 @@ pub fn arrival() -> Arrival {
     let hash = loc.hash().unwrap_or_default();
     let callback = oidc::parse_callback(&search).or_else(|| oidc::parse_callback(&hash));
     let Some(callback) = callback else {
+        // An ordinary visit means no sign-in is pending in this tab (the admin came back from
+        // the sign-in page without an answer): drop any abandoned verifier at once.
+        forget_storage();
         return Arrival::Plain;
     };
     clear_address();
