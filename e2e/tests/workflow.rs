@@ -66,7 +66,12 @@ async fn screenshot(t: &Ctx, css: &str, name: &str) -> TestResult {
         )
         .await;
     let png = t.browser.screenshot().await?;
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    // The README's pictures are refreshed only on request, so a test run leaves the tree as it was.
+    let dir = if std::env::var_os("HANDOVER_UPDATE_SCREENSHOTS").is_some() {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots")
+    };
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join(name), png)?;
     Ok(())
