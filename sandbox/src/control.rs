@@ -89,6 +89,33 @@ pub async fn requests(
     json_resp(StatusCode::OK, json!({"requests": entries}))
 }
 
+/// The most latency `POST /_sandbox/latency` accepts.
+const MAX_LATENCY_MS: u64 = 60_000;
+
+/// `POST /_sandbox/latency {"ms": N}`: every later request except the control API's waits N ms
+/// before it is handled (0 turns it off; `POST /_sandbox/reset` too).
+pub async fn set_latency(State(shared): State<Arc<Shared>>, body: String) -> Response {
+    let v: Value = match serde_json::from_str(&body) {
+        Ok(v) => v,
+        Err(e) => return bad(&format!("invalid body: {e}")),
+    };
+    let Some(ms) = v
+        .get("ms")
+        .and_then(Value::as_u64)
+        .filter(|ms| *ms <= MAX_LATENCY_MS)
+    else {
+        return bad("body must be {\"ms\": N} with N a whole number from 0 to 60000");
+    };
+    shared.lock().latency_ms = ms;
+    json_resp(StatusCode::OK, json!({"latencyMs": ms}))
+}
+
+/// `GET /_sandbox/latency`.
+pub async fn get_latency(State(shared): State<Arc<Shared>>) -> Response {
+    let ms = shared.lock().latency_ms;
+    json_resp(StatusCode::OK, json!({"latencyMs": ms}))
+}
+
 /// `GET /_sandbox/users/{upn or id}/credentials`.
 pub async fn credentials(State(shared): State<Arc<Shared>>, Path(user): Path<String>) -> Response {
     let s = shared.lock();

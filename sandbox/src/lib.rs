@@ -251,6 +251,10 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
         )
         .route("/_sandbox/requests", get(control::requests))
         .route(
+            "/_sandbox/latency",
+            post(control::set_latency).get(control::get_latency),
+        )
+        .route(
             "/_sandbox/users/{user}/credentials",
             get(control::credentials),
         )
@@ -270,5 +274,9 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
             middleware::cors,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            middleware::network_latency,
+        ))
         .with_state(shared)
 }

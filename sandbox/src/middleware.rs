@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Headers Graph lets a browser read.
 const EXPOSED: &str = "request-id, client-request-id";
@@ -126,11 +127,37 @@ pub fn body_for_log(bytes: &[u8]) -> Value {
     }
 }
 
+/// When a request reached the sandbox (set by the outermost layer, before any added latency).
+#[derive(Clone, Copy)]
+pub struct Arrived(pub Instant);
+
+/// The outermost layer: notes when each request arrived, then holds every request except the
+/// control API's for the latency set by `POST /_sandbox/latency` (once per HTTP request: a
+/// `$batch` is one request, a CORS preflight is one, a page file is one).
+pub async fn network_latency(
+    State(shared): State<Arc<Shared>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    req.extensions_mut().insert(Arrived(Instant::now()));
+    if !req.uri().path().starts_with("/_sandbox/") {
+        let ms = shared.lock().latency_ms;
+        if ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+    }
+    next.run(req).await
+}
+
 pub async fn request_log(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if !is_api_path(&path) || req.method() == Method::OPTIONS {
         return next.run(req).await;
     }
+    let arrived = req
+        .extensions()
+        .get::<Arrived>()
+        .map_or_else(Instant::now, |a| a.0);
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, 16 * 1024 * 1024).await {
         Ok(b) => b,
@@ -152,6 +179,8 @@ pub async fn request_log(State(shared): State<Arc<Shared>>, req: Request, next: 
             "body": body_for_log(&bytes),
             "status": null,
             "faulted": false,
+            "startedUs": shared.micros_since_start(arrived),
+            "endedUs": null,
         });
         s.log.push(entry);
         if s.log.len() > MAX_LOG_ENTRIES {
@@ -166,11 +195,13 @@ pub async fn request_log(State(shared): State<Arc<Shared>>, req: Request, next: 
     let resp = next.run(req).await;
     let status = resp.status().as_u16();
     let faulted = resp.extensions().get::<Faulted>().is_some();
+    let ended = shared.micros_since_start(Instant::now());
     {
         let mut s = shared.lock();
         if let Some(e) = s.log.iter_mut().rev().find(|e| e["id"] == id) {
             e["status"] = json!(status);
             e["faulted"] = json!(faulted);
+            e["endedUs"] = json!(ended);
         }
     }
     if shared.settings.log_requests {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Settings fixed for a run.
 #[derive(Clone, Debug)]
@@ -26,6 +26,8 @@ pub struct Shared {
     /// Per-run random key signing ID tokens (HS256).
     pub signing_key: [u8; 32],
     clock_offset_ms: AtomicI64,
+    /// When the sandbox started: the origin of the request log's `startedUs`/`endedUs`.
+    started: Instant,
     state: Mutex<State>,
 }
 
@@ -46,6 +48,8 @@ pub struct State {
     pub faults: Vec<Fault>,
     pub next_fault_id: u64,
     pub audits: Vec<Value>,
+    /// Added to every request but the control API's (`POST /_sandbox/latency`).
+    pub latency_ms: u64,
 }
 
 impl Default for Tenant {
@@ -141,6 +145,7 @@ impl Shared {
             original: tenant.clone(),
             signing_key: key,
             clock_offset_ms: AtomicI64::new(0),
+            started: Instant::now(),
             state: Mutex::new(State {
                 tenant,
                 ..State::default()
@@ -160,6 +165,12 @@ impl Shared {
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
         real + self.clock_offset_ms.load(Ordering::SeqCst)
+    }
+
+    /// Microseconds from the sandbox's start to `t`, on a monotonic clock (not the sandbox
+    /// clock, which tests move).
+    pub fn micros_since_start(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.started).as_micros() as u64
     }
 
     pub fn advance_clock(&self, ms: i64) {
