@@ -1,6 +1,7 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
 mod deploy;
+mod faults;
 mod foundation;
 mod security;
 mod signin;
@@ -28,5 +29,15 @@ fn main() {
         workflow::html_named_user_is_inert,
         workflow::find_after_token_expiry,
         workflow::find_states_said_plainly,
+        faults::storm_on_reset,
+        faults::storm_on_send_mail,
+        faults::unavailable_then_success,
+        faults::gateway_timeout_on_reset_repeats_same_password,
+        faults::latency_on_every_call,
+        faults::token_expired_mid_run,
+        faults::reset_throttled_beyond_retries,
+        faults::reset_unknown_beyond_retries,
+        faults::send_mail_unavailable_beyond_retries,
+        faults::send_mail_unknown_not_repeated,
     ]);
 }
