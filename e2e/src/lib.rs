@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod control;
+pub mod logs;
 pub mod portal;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -151,6 +152,9 @@ pub async fn open_browser(
                 "--disable-dev-shm-usage", "--window-size=1280,900",
                 format!("--user-data-dir={}", profile.display()),
             ],
+            // Network events for the request-destination scan; Page events show the dialogs
+            // Chromium opened (ChromeDriver accepts `beforeunload` ones by itself).
+            "perfLoggingPrefs": { "enableNetwork": true, "enablePage": true },
         },
         "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
     });

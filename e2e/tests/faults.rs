@@ -592,3 +592,138 @@ pub async fn send_mail_unknown_not_repeated(t: Ctx) -> TestResult {
     );
     Ok(())
 }
+
+/// Marks this document, so a reload (a new document) can be told from staying.
+async fn mark_document(t: &Ctx) -> TestResult {
+    t.browser
+        .execute("window.__handoverMark = 'still here'; return true;", vec![])
+        .await?;
+    Ok(())
+}
+
+async fn same_document(t: &Ctx) -> Result<bool, String> {
+    let v = t
+        .browser
+        .execute("return window.__handoverMark === 'still here';", vec![])
+        .await
+        .map_err(|e| format!("reading the mark: {e}"))?;
+    Ok(v == Value::Bool(true))
+}
+
+/// Asks the page to reload, as the admin pressing F5 would (from the page's own script, so the
+/// WebDriver command returns before the dialog opens).
+async fn reload_from_page(t: &Ctx) -> TestResult {
+    t.browser
+        .execute(
+            "setTimeout(() => location.reload(), 0); return true;",
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Waits until the document was replaced (the reload went through).
+async fn wait_reloaded(t: &Ctx) -> TestResult {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while same_document(t).await.unwrap_or(false) {
+        if std::time::Instant::now() > deadline {
+            fail!("the page did not reload within 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Whether a `beforeunload` listener of the page cancels the event now (a synthetic event
+/// dispatched to the window: what Chromium asks before it shows its dialog).
+async fn leaving_is_guarded(t: &Ctx) -> Result<bool, String> {
+    let v = t
+        .browser
+        .execute(
+            "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); \
+             return e.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("probing beforeunload: {e}"))?;
+    Ok(v == Value::Bool(true))
+}
+
+/// The `beforeunload` dialogs Chromium opened, from DevTools' Page events, within `secs`.
+/// (ChromeDriver accepts such a dialog by itself in a classic session, as the WebDriver
+/// standard asks, so the dialog is seen in the performance log, not as a WebDriver alert.)
+async fn beforeunload_dialogs(t: &Ctx, secs: u64) -> Result<usize, String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    let mut seen = 0;
+    loop {
+        let events = e2e::logs::devtools_events(&t.browser).await?;
+        seen += e2e::logs::dialogs_opened(&events)
+            .iter()
+            .filter(|d| *d == "beforeunload")
+            .count();
+        if seen > 0 || std::time::Instant::now() > deadline {
+            return Ok(seen);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Leaving or reloading asks for confirmation exactly while a run is in progress. The page's
+/// `beforeunload` listener cancels the event from the click on Run until the receipt (probed
+/// before, during and after); a reload after the receipt opens no dialog and goes through; a
+/// reload during a run (slowed by 4 s of latency on the reset) makes Chromium open its
+/// `beforeunload` dialog.
+pub async fn leaving_during_a_run_asks_first(t: Ctx) -> TestResult {
+    let before = review_alex(&t).await?;
+    ensure!(
+        !leaving_is_guarded(&t).await?,
+        "leaving asks for confirmation before any run"
+    );
+    fault(
+        &t,
+        json!({"method": "PATCH", "path": RESET_PATH, "latencyMs": 1500, "count": 1}),
+    )
+    .await?;
+    start_run(&t, "INC-LEAVE").await?;
+    wait_for(&t.browser, "#run[data-stage='Running']", 10).await?;
+    ensure!(
+        leaving_is_guarded(&t).await?,
+        "leaving does not ask for confirmation during the run"
+    );
+    one_clean_run(&t, &before).await?;
+    ensure!(
+        !leaving_is_guarded(&t).await?,
+        "leaving still asks for confirmation after the receipt"
+    );
+    // After the run: a reload opens no dialog and goes through.
+    e2e::logs::devtools_events(&t.browser).await?;
+    mark_document(&t).await?;
+    reload_from_page(&t).await?;
+    wait_reloaded(&t).await?;
+    let dialogs = beforeunload_dialogs(&t, 1).await?;
+    ensure!(
+        dialogs == 0,
+        "{dialogs} beforeunload dialog(s) opened after the run ended"
+    );
+
+    // A second run, slowed, and a reload in the middle of it: Chromium asks.
+    t.sign_in_as(USER_ADMIN).await?;
+    wait_for_text(&t.browser, "#admin-roles", "Administrator", 20).await?;
+    find_and_pick(&t, "Alex", ALEX).await?;
+    ensure!(wait_plan(&t.browser).await? == "plan", "refused");
+    fault(
+        &t,
+        json!({"method": "PATCH", "path": RESET_PATH, "latencyMs": 4000, "count": 1}),
+    )
+    .await?;
+    start_run(&t, "INC-LEAVE-2").await?;
+    wait_for(&t.browser, "#run[data-stage='Running']", 10).await?;
+    e2e::logs::devtools_events(&t.browser).await?;
+    reload_from_page(&t).await?;
+    let dialogs = beforeunload_dialogs(&t, 5).await?;
+    ensure!(
+        dialogs == 1,
+        "{dialogs} beforeunload dialogs opened when the page was reloaded during the run"
+    );
+    Ok(())
+}

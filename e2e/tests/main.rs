@@ -39,5 +39,6 @@ fn main() {
         faults::reset_unknown_beyond_retries,
         faults::send_mail_unavailable_beyond_retries,
         faults::send_mail_unknown_not_repeated,
+        faults::leaving_during_a_run_asks_first,
     ]);
 }

@@ -7,6 +7,7 @@ mod confirm;
 mod credential;
 mod email;
 mod find;
+mod leave_guard;
 mod receipt;
 mod review;
 mod run;
@@ -33,6 +34,10 @@ pub fn Workflow() -> impl IntoView {
     let composing = Memo::new(move |_| flow.stage.get() == Stage::Compose);
     // The later screens appear once the review allows a reset.
     let can_compose = Memo::new(move |_| matches!(flow.base_plan.get(), Some(Ok(_))));
+    // Leaving or reloading asks first while Graph is being written to: the run, and the
+    // receipt's "retry sending" or "check the reset" while they wait for an answer.
+    Effect::new(move |_| leave_guard::set(flow.stage.get() == Stage::Running || flow.busy.get()));
+    on_cleanup(|| leave_guard::set(false));
     view! {
         <div id="workflow">
             {move || if composing.get() {
