@@ -96,12 +96,32 @@ struct InnerError {
 /// Parses `Retry-After` given in seconds (Graph sends whole or fractional seconds) into
 /// milliseconds. An HTTP date cannot be read without a clock and gives `None`.
 pub fn parse_retry_after(value: &str) -> Option<u32> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    if !seconds.is_finite() || seconds < 0.0 {
+    // Read as decimal text, not as an f64: float parsing would add ~15 KB to the page.
+    let text = value.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.len() + fraction.len() == 0 || !digits(whole) || !digits(fraction) {
         return None;
     }
-    // Capped at a day so the conversion cannot overflow; the runner's own limits are far lower.
-    Some((seconds.min(86_400.0) * 1000.0).ceil() as u32)
+    // Capped at a day so the arithmetic cannot overflow; the runner's own limits are far lower.
+    const DAY_MS: u64 = 86_400_000;
+    let mut ms: u64 = 0;
+    for b in whole.bytes() {
+        ms = (ms * 10 + u64::from(b - b'0') * 1000).min(DAY_MS * 10);
+    }
+    // Milliseconds from the first three fraction digits, rounded up by any digit after them.
+    let mut scale = 100;
+    for (i, b) in fraction.bytes().enumerate() {
+        let d = u64::from(b - b'0');
+        if i < 3 {
+            ms += d * scale;
+            scale /= 10;
+        } else if d > 0 {
+            ms += 1;
+            break;
+        }
+    }
+    Some(ms.min(DAY_MS) as u32)
 }
 
 impl GraphError {
@@ -509,6 +529,16 @@ mod tests {
         assert_eq!(parse_retry_after("-1"), None);
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("NaN"), None);
+        assert_eq!(parse_retry_after("1.0001"), Some(1001));
+        assert_eq!(parse_retry_after(".5"), Some(500));
+        assert_eq!(parse_retry_after("7."), Some(7000));
+        assert_eq!(parse_retry_after("."), None);
+        assert_eq!(parse_retry_after("1e3"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(86_400_000)
+        );
+        assert_eq!(parse_retry_after("86400.5"), Some(86_400_000));
     }
 
     #[test]

@@ -135,7 +135,8 @@ pub fn CredentialStep() -> impl IntoView {
             .map(|b| {
                 format!(
                     "About {} bits of entropy: {}.",
-                    b.round(),
+                    // Whole bits as an integer: printing an f64 would pull in float formatting.
+                    b.round() as u32,
                     strength_label(b)
                 )
             })
@@ -239,7 +240,7 @@ pub fn CredentialStep() -> impl IntoView {
                 None => match bits() {
                     Some(b) => view! {
                         <p class="ok" id="credential-policy-ok">
-                            "Meets the Entra ID password policy. Estimated strength: about " {b.round()}
+                            "Meets the Entra ID password policy. Estimated strength: about " {b.round() as u32}
                             " bits (" {strength_label(b)} "); a password a person chose is usually weaker than that."
                         </p>
                     }

@@ -330,7 +330,8 @@ fn Finished(receipt: Receipt) -> impl IntoView {
 fn capital(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
+        // ASCII only: the descriptions are our own English, and Unicode case tables weigh ~25 KB.
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
 }

@@ -287,7 +287,8 @@ fn PlanBox(plan: Plan) -> impl IntoView {
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
+        // ASCII only: the descriptions are our own English, and Unicode case tables weigh ~25 KB.
+        Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
 }
