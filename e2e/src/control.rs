@@ -50,7 +50,7 @@ fn parse_response(raw: &[u8]) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn dechunk(mut rest: &str) -> Option<String> {
+pub(crate) fn dechunk(mut rest: &str) -> Option<String> {
     let mut out = String::new();
     loop {
         let (size, after) = rest.split_once("\r\n")?;

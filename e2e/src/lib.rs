@@ -12,6 +12,7 @@ use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod bench;
 pub mod control;
 pub mod logs;
 pub mod portal;

@@ -1,6 +1,7 @@
 //! `cargo xtask demo|test|build`: the project's own commands. Each installs what it is missing
 //! (idempotently, saying what and how long), then builds, serves or tests.
 
+mod bench;
 mod csp;
 mod tools;
 mod ui;
@@ -22,6 +23,10 @@ commands:
            native unit tests, browser tests in headless Chromium, end-to-end tests
   build    install what is missing and write the release page to dist/ for a static host
   tools    only install what is missing (wasm32 target, Trunk, wasm-bindgen, wasm-opt, Chromium)
+  bench    build the release page, then measure it: bytes per file (raw, gzip -9, brotli 11),
+           time to the first interactive screen in headless Chromium, and round trips and wall
+           time of each reset path against the sandbox with 100 ms added to every request, beside
+           a by-hand baseline; prints a table and writes it as JSON (target/bench.json)
 
 options for demo:
   --port P     serve on 127.0.0.1:P instead of 8080
@@ -39,8 +44,9 @@ fn main() -> ExitCode {
         Some("test") => test(&root),
         Some("build") => build(&root).map(|_| ()),
         Some("tools") => Tools::ensure(&root, true).map(|_| ()),
+        Some("bench") => bench::bench(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
-            print!("{USAGE}");
+            print!("{USAGE}\n{}", bench::HELP);
             Ok(())
         }
         _ => {

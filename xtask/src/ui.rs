@@ -114,7 +114,7 @@ pub fn print_dist_listing(dist: &Path) -> Result<(), String> {
 
 /// Every file under `dist`, as (path relative to `dist` with `/` separators, contents), sorted
 /// by path; the checksum file itself is left out, so it never lists a stale hash of itself.
-fn dist_files(dist: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub(crate) fn dist_files(dist: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut out = Vec::new();
     let mut dirs = vec![(dist.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = dirs.pop() {
