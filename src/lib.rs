@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod config;
 pub mod credential;
+pub mod embed;
 pub mod graph;
 pub mod secret;
 pub mod welcome;

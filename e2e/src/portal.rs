@@ -1,13 +1,31 @@
 //! A stand-in intranet portal: one HTML page on its own loopback port (another origin than the
 //! sandbox's page, same site), to embed Handover in an iframe.
 
+use std::sync::{Arc, Mutex};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+/// The example host page from the repository, as a portal author would copy it.
+pub const EXAMPLE: &str = include_str!("../../examples/portal.html");
+/// The Handover address the example names, replaced by [`example_portal`].
+const EXAMPLE_HANDOVER_URL: &str = "https://handover.contoso.com/tools/handover/";
+
+/// examples/portal.html with its iframe pointed at `handover_url`.
+pub fn example_portal(handover_url: &str) -> Result<String, String> {
+    if !EXAMPLE.contains(EXAMPLE_HANDOVER_URL) {
+        return Err(format!(
+            "examples/portal.html no longer names {EXAMPLE_HANDOVER_URL}"
+        ));
+    }
+    Ok(EXAMPLE.replace(EXAMPLE_HANDOVER_URL, handover_url))
+}
+
 /// Serves `html` for every request until dropped.
 pub struct Portal {
     port: u16,
+    html: Arc<Mutex<String>>,
     task: JoinHandle<()>,
 }
 
@@ -20,10 +38,14 @@ impl Portal {
             .local_addr()
             .map_err(|e| format!("portal: {e}"))?
             .port();
-        let html = html.to_string();
+        let html = Arc::new(Mutex::new(html.to_string()));
+        let served = html.clone();
         let task = tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let html = html.clone();
+                let html = served
+                    .lock()
+                    .map(|h| h.clone())
+                    .unwrap_or_else(|p| p.into_inner().clone());
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     let _ = stream.read(&mut buf).await;
@@ -36,11 +58,22 @@ impl Portal {
                 });
             }
         });
-        Ok(Portal { port, task })
+        Ok(Portal { port, html, task })
+    }
+
+    /// Serves `html` from now on (when the page needs the portal's own origin in it).
+    pub fn set_html(&self, html: &str) {
+        let mut h = self.html.lock().unwrap_or_else(|p| p.into_inner());
+        *h = html.to_string();
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    /// `http://127.0.0.1:P`, as `allowedParentOrigins` names it.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 }
 

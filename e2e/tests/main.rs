@@ -1,6 +1,7 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
 mod deploy;
+mod embed;
 mod faults;
 mod foundation;
 mod security;
@@ -14,6 +15,9 @@ fn main() {
         signin::no_token_in_storage,
         signin::tampered_state_refused,
         signin::popup_from_iframe,
+        embed::portal_prefills_and_gets_receipt,
+        embed::foreign_messages_ignored,
+        embed::refused_when_framed_by_others,
         signin::missing_mail_send_reported,
         deploy::base_path_signs_in,
         signin::sign_out_forgets,

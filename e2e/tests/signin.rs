@@ -123,6 +123,8 @@ pub async fn popup_from_iframe(t: Ctx) -> TestResult {
         t.page_url()
     ))
     .await?;
+    // The page runs framed only by an origin config.json allows.
+    t.sandbox.allow_parent_origins(vec![portal.origin()]);
     t.browser.goto(&portal.url()).await?;
     let main_window = t.browser.window().await?;
     let frame = wait_for(&t.browser, "#handover", 10).await?;

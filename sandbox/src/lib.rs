@@ -82,6 +82,9 @@ pub struct Options {
     /// `/tools/handover/`. config.json is served beside index.html there too, naming that address
     /// as `redirectUri`, and the address is registered as a SPA redirect URI.
     pub base_path: String,
+    /// Origins config.json names in `allowedParentOrigins` (portals that may frame the page);
+    /// [`Running::allow_parent_origins`] changes them while running.
+    pub allowed_parent_origins: Vec<String>,
 }
 
 impl Default for Options {
@@ -95,6 +98,7 @@ impl Default for Options {
             extra_redirect_uris: Vec::new(),
             log_requests: false,
             base_path: "/".to_owned(),
+            allowed_parent_origins: Vec::new(),
         }
     }
 }
@@ -122,6 +126,7 @@ impl std::error::Error for Error {}
 pub struct Running {
     port: u16,
     tenant: Tenant,
+    shared: Arc<state::Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -144,6 +149,11 @@ impl Running {
     /// The tenant as loaded (its accounts, ids and app registration).
     pub fn tenant(&self) -> &Tenant {
         &self.tenant
+    }
+
+    /// Sets the origins config.json names in `allowedParentOrigins` from now on.
+    pub fn allow_parent_origins(&self, origins: Vec<String>) {
+        self.shared.set_parent_origins(origins);
     }
 
     /// Stops serving and waits for the server task to end.
@@ -183,7 +193,7 @@ pub async fn start(options: Options) -> Result<Running, Error> {
         .await
         .map_err(Error::Bind)?;
     let port = listener.local_addr().map_err(Error::Bind)?.port();
-    let app = router(&options, tenant.clone(), port);
+    let (app, shared) = router(&options, tenant.clone(), port);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -195,6 +205,7 @@ pub async fn start(options: Options) -> Result<Running, Error> {
     Ok(Running {
         port,
         tenant,
+        shared,
         stop: Some(stop_tx),
         task: Some(task),
     })
@@ -204,10 +215,10 @@ pub async fn start(options: Options) -> Result<Running, Error> {
 /// `port` is the one the URLs it hands out (config.json, redirects, Location) will name.
 pub fn app(options: &Options, port: u16) -> Result<Router, Error> {
     let tenant = load_tenant(&options.tenant)?;
-    Ok(router(options, tenant, port))
+    Ok(router(options, tenant, port).0)
 }
 
-fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
+fn router(options: &Options, tenant: Tenant, port: u16) -> (Router, Arc<state::Shared>) {
     let base_path = site::normalize_base_path(&options.base_path);
     let mut extra_redirect_uris = options.extra_redirect_uris.clone();
     if base_path != "/" {
@@ -221,6 +232,7 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
         log_requests: options.log_requests,
     };
     let shared = Arc::new(state::Shared::new(settings, tenant));
+    shared.set_parent_origins(options.allowed_parent_origins.clone());
     let mut routes = Router::new().route("/config.json", get(site::config_json));
     if base_path != "/" {
         routes = routes.route(&format!("{base_path}config.json"), get(site::config_json));
@@ -229,7 +241,7 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
         dist: options.dist.clone(),
         base_path,
     });
-    routes
+    let routes = routes
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(authority::discovery),
@@ -278,5 +290,6 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> Router {
             shared.clone(),
             middleware::network_latency,
         ))
-        .with_state(shared)
+        .with_state(shared.clone());
+    (routes, shared)
 }

@@ -1,5 +1,5 @@
 //! `cargo run -p sandbox -- --port P --tenant FILE --dist DIR [--token-lifetime SECS]
-//! [--expose-headers] [--redirect-uri URI]... [--base-path PATH] [--quiet]`
+//! [--expose-headers] [--redirect-uri URI]... [--base-path PATH] [--parent-origin ORIGIN]... [--quiet]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +21,8 @@ OPTIONS:
     --redirect-uri URI    Accept another SPA redirect URI (and allow its origin by CORS); repeatable
     --base-path PATH      Serve the page (and its config.json) under PATH, e.g. /tools/handover/, as a
                           static host would; that address is registered as a redirect URI
+    --parent-origin ORIGIN  Name ORIGIN in config.json's allowedParentOrigins (a portal that may
+                          frame the page, e.g. http://127.0.0.1:9000 serving examples/portal.html); repeatable
     --quiet               Do not print one line per authority/Graph request
     -h, --help            Show this help
 
@@ -65,6 +67,7 @@ fn parse(args: Vec<String>) -> Result<sandbox::Options, String> {
             "--expose-headers" => o.expose_headers = true,
             "--redirect-uri" => o.extra_redirect_uris.push(value("--redirect-uri")?),
             "--base-path" => o.base_path = value("--base-path")?,
+            "--parent-origin" => o.allowed_parent_origins.push(value("--parent-origin")?),
             "--quiet" => o.log_requests = false,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown option '{other}'")),

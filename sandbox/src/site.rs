@@ -32,7 +32,7 @@ pub async fn config_json(
     Extension(site): Extension<Arc<Site>>,
 ) -> Response {
     let t = &shared.original;
-    let body = json!({
+    let mut body = json!({
         "tenant": t.domain,
         "clientId": t.app.client_id,
         "redirectUri": format!("{}{}", shared.page_origin(), site.base_path),
@@ -40,6 +40,10 @@ pub async fn config_json(
         "graph": shared.api_origin(),
         "signInMode": "auto",
     });
+    let parents = shared.parent_origins();
+    if !parents.is_empty() {
+        body["allowedParentOrigins"] = json!(parents);
+    }
     let mut resp = (StatusCode::OK, body.to_string()).into_response();
     let h = resp.headers_mut();
     h.insert(

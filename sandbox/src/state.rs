@@ -29,6 +29,7 @@ pub struct Shared {
     /// When the sandbox started: the origin of the request log's `startedUs`/`endedUs`.
     started: Instant,
     state: Mutex<State>,
+    parent_origins: Mutex<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -137,6 +138,21 @@ fn any_path() -> String {
 }
 
 impl Shared {
+    /// What config.json names in `allowedParentOrigins`.
+    pub fn parent_origins(&self) -> Vec<String> {
+        self.parent_origins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_parent_origins(&self, origins: Vec<String>) {
+        *self
+            .parent_origins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = origins;
+    }
+
     pub fn new(settings: Settings, tenant: Tenant) -> Shared {
         let mut key = [0u8; 32];
         crate::util::random_bytes(&mut key);
@@ -150,6 +166,7 @@ impl Shared {
                 tenant,
                 ..State::default()
             }),
+            parent_origins: Mutex::new(Vec::new()),
         }
     }
 

@@ -85,6 +85,20 @@ async fn config_json_points_the_page_at_the_sandbox() {
     assert_eq!(v["authority"], API);
     assert_eq!(v["graph"], API);
     assert_eq!(v["signInMode"], "auto");
+    assert!(v.get("allowedParentOrigins").is_none(), "{v}");
+}
+
+#[tokio::test]
+async fn config_json_names_the_allowed_parent_origins() {
+    let s = Sbx::with(sandbox::Options {
+        allowed_parent_origins: vec!["http://127.0.0.1:9000".into()],
+        ..Default::default()
+    });
+    let v = s.get("/config.json").await.json();
+    assert_eq!(
+        v["allowedParentOrigins"],
+        serde_json::json!(["http://127.0.0.1:9000"])
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Leptos components: one file per screen or widget. They read and write signals and call the
 //! pure modules; protocol logic stays in auth/, graph/ and workflow/.
 
+pub mod embed;
 mod shell;
 mod signin;
 pub mod workflow;
@@ -28,6 +29,8 @@ pub enum Phase {
     ConfigError(String),
     /// The authority's discovery document could not be read.
     AuthorityUnreachable(Explanation),
+    /// Framed by a page that is not allowed to embed Handover: nothing runs.
+    FramedRefused(String),
     /// This window was a sign-in popup; it handed the answer back and closes.
     PopupRelayed,
     SignedOut,
@@ -51,6 +54,10 @@ pub struct AppCtx {
     /// The refresh token died mid-work: ask for sign-in again over the screen, keeping it.
     pub session_ended: RwSignal<bool>,
     pub config: StoredValue<Option<Config>>,
+    /// When framed, the verified parent's origin: the only one messages are posted to or read from.
+    pub parent_origin: StoredValue<Option<String>>,
+    /// What the portal asked to fill in, until the workflow takes it.
+    pub prefill: RwSignal<Option<embed::Prefill>>,
     holder: StoredValue<Option<Rc<SessionHolder>>, LocalStorage>,
 }
 
@@ -65,6 +72,8 @@ impl AppCtx {
             auth_error: RwSignal::new(None),
             session_ended: RwSignal::new(false),
             config: StoredValue::new(None),
+            parent_origin: StoredValue::new(None),
+            prefill: RwSignal::new(None),
             holder: StoredValue::new_local(None),
         }
     }

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::embed;
 use super::signin::{SessionEndedBanner, SignedInHeader, SignedOutCard};
 use super::workflow::Workflow;
 use super::{AppCtx, Phase};
@@ -40,6 +41,12 @@ pub fn App() -> impl IntoView {
                         <p>{ex.fix}</p>
                     </section>
                 }.into_any(),
+                Phase::FramedRefused(text) => view! {
+                    <section class="card" id="framed-refused" role="alert">
+                        <h2 class="error">"Handover will not run inside this page"</h2>
+                        <p>{text}</p>
+                    </section>
+                }.into_any(),
                 Phase::PopupRelayed => view! {
                     <section class="card" id="popup-relayed">
                         <p>"Sign-in finished. Handover continues in the window that opened this one; \
@@ -62,6 +69,7 @@ fn phase_name(p: &Phase) -> &'static str {
         Phase::Starting => "starting",
         Phase::ConfigError(_) => "config-error",
         Phase::AuthorityUnreachable(_) => "authority-error",
+        Phase::FramedRefused(_) => "framed-refused",
         Phase::PopupRelayed => "popup-relayed",
         Phase::SignedOut => "signed-out",
         Phase::SignedIn => "signed-in",
@@ -77,6 +85,17 @@ async fn start(app: AppCtx) {
         }
     };
     app.config.set_value(Some(config.clone()));
+    // Inside a frame, nothing else happens (no sign-in answer is read, no sign-in, no Graph)
+    // until the parent is known to be allowed.
+    if embed::framed() {
+        match embed::verify_parent(&config).await {
+            Ok((parent, first)) => embed::listen(app, parent, first),
+            Err(refusal) => {
+                app.phase.set(Phase::FramedRefused(refusal.to_string()));
+                return;
+            }
+        }
+    }
     // Read (and clear) a sign-in answer in the address before anything else.
     let arrival = browser::arrival();
     if let Arrival::PopupRelayed = arrival {
@@ -118,6 +137,12 @@ pub(super) fn signed_in(app: AppCtx, session: Session) {
     };
     let granted = session.granted().to_space_separated();
     app.account.set(Some(session.account().clone()));
+    embed::post(
+        &app,
+        &crate::embed::Outbound::SignedIn {
+            admin: Some(session.account().username.clone()).filter(|u| !u.is_empty()),
+        },
+    );
     app.granted.set(granted.clone());
     holder.set_session(session);
     app.auth_error.set(None);

@@ -50,7 +50,7 @@ pub async fn look_up<T: GraphTransport>(
     })
 }
 
-fn schedule(app: AppCtx, flow: Flow, text: String) {
+pub(super) fn schedule(app: AppCtx, flow: Flow, text: String) {
     flow.find_seq.update_value(|n| *n += 1);
     let mine = flow.find_seq.get_value();
     let current = move || flow.find_seq.get_value() == mine;

@@ -6,6 +6,7 @@ mod actions;
 mod confirm;
 mod credential;
 mod email;
+mod embed;
 mod find;
 mod leave_guard;
 mod receipt;
@@ -31,6 +32,7 @@ pub fn Workflow() -> impl IntoView {
     let app = use_app();
     let flow = Flow::new(app);
     provide_context(flow);
+    embed::wire(app, flow);
     let composing = Memo::new(move |_| flow.stage.get() == Stage::Compose);
     // The later screens appear once the review allows a reset.
     let can_compose = Memo::new(move |_| matches!(flow.base_plan.get(), Some(Ok(_))));
