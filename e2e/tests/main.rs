@@ -4,6 +4,7 @@ mod deploy;
 mod embed;
 mod faults;
 mod foundation;
+mod scan;
 mod security;
 mod signin;
 mod workflow;
@@ -44,5 +45,6 @@ fn main() {
         faults::send_mail_unavailable_beyond_retries,
         faults::send_mail_unknown_not_repeated,
         faults::leaving_during_a_run_asks_first,
+        scan::nothing_leaks_after_full_runs,
     ]);
 }

@@ -695,6 +695,7 @@ fn issue_tokens(
     body.insert("ext_expires_in".into(), json!(lifetime));
     body.insert("access_token".into(), json!(access_token));
     let mut s = shared.lock();
+    s.issued_tokens.push(access_token.clone());
     s.access_tokens.insert(
         access_token.clone(),
         AccessToken {
@@ -705,6 +706,7 @@ fn issue_tokens(
     );
     if scopes.iter().any(|s| s == "offline_access") {
         let rt = format!("1.sbx-rt.{}", util::random_token(64));
+        s.issued_tokens.push(rt.clone());
         s.refresh_tokens.insert(
             rt.clone(),
             RefreshToken {

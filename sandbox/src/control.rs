@@ -167,6 +167,13 @@ pub async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Response {
     json_resp(StatusCode::OK, json!({"expired": n}))
 }
 
+/// `GET /_sandbox/tokens`: every access and refresh token issued since the last reset, spent
+/// and expired ones included, so a test can check none of them leaked into the browser.
+pub async fn issued_tokens(State(shared): State<Arc<Shared>>) -> Response {
+    let s = shared.lock();
+    json_resp(StatusCode::OK, json!({"issued": s.issued_tokens}))
+}
+
 /// `POST /_sandbox/clock/advance {"seconds": N}`.
 pub async fn advance_clock(State(shared): State<Arc<Shared>>, body: String) -> Response {
     let v: Value = match serde_json::from_str(&body) {

@@ -270,6 +270,7 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> (Router, Arc<state::S
             "/_sandbox/users/{user}/credentials",
             get(control::credentials),
         )
+        .route("/_sandbox/tokens", get(control::issued_tokens))
         .route("/_sandbox/tokens/expire", post(control::expire_tokens))
         .route("/_sandbox/clock/advance", post(control::advance_clock))
         .route("/_sandbox/outbox", get(control::outbox_html))

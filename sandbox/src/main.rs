@@ -27,7 +27,7 @@ OPTIONS:
     -h, --help            Show this help
 
 The page is served at http://127.0.0.1:P/ and the authority and Graph at http://localhost:P.
-Control API for tests: http://localhost:P/_sandbox/ (reset, faults, requests, credentials, tokens/expire,
+Control API for tests: http://localhost:P/_sandbox/ (reset, faults, requests, credentials, tokens, tokens/expire,
 clock/advance, outbox). Ctrl-C stops it.";
 
 fn parse(args: Vec<String>) -> Result<sandbox::Options, String> {

@@ -491,7 +491,7 @@ async fn expired_access_tokens_get_401_and_a_rotated_refresh_token_brings_a_new_
         StatusCode::OK
     );
     // The spent refresh token is refused.
-    let r = refresh(rt).await;
+    let r = refresh(rt.clone()).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(aadsts(&r).0, "invalid_grant");
     // The refresh token needs an Origin too.
@@ -506,6 +506,23 @@ async fn expired_access_tokens_get_401_and_a_rotated_refresh_token_brings_a_new_
         )
         .await;
     assert!(aadsts(&r).1.starts_with("AADSTS9002327"));
+    // The control API lists every token issued, the spent and expired ones too (for the e2e
+    // scan that looks for leaked secrets), in the order they were issued.
+    let issued: Value = s.get("/_sandbox/tokens").await.json();
+    let issued: Vec<&str> = issued["issued"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        issued,
+        [t.access.as_str(), &rt, &new_access, &new_rt],
+        "the issued tokens"
+    );
+    s.post_json("/_sandbox/reset", serde_json::json!({})).await;
+    let issued: Value = s.get("/_sandbox/tokens").await.json();
+    assert_eq!(issued["issued"], serde_json::json!([]));
 }
 
 #[tokio::test]
