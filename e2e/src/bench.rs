@@ -13,7 +13,8 @@
 //! - *Round trips*: from the sandbox's request log (authority and Graph requests; a `$batch` is one
 //!   entry however many requests it carries; CORS preflights and the page's files are not logged),
 //!   the longest chain of requests each of which started after the previous one ended
-//!   (`startedUs >= endedUs`), over the requests that started in the window.
+//!   (`startedUs >= endedUs`), over the requests that started in the window. The same chain is
+//!   also counted with the CORS preflights the sandbox lists apart (`GET /_sandbox/preflights`).
 //! - *Wall time*: `performance.now()` in the page from the click (a capturing listener) to the
 //!   moment a MutationObserver sees the finished receipt (or the plan, for the Review step).
 
@@ -124,11 +125,14 @@ pub async fn run(setup: &Setup, opts: &Options) -> Result<Value, String> {
                 .await
                 .map_err(|e| format!("{} run {}: {e}", sc.key, i + 1))?;
             println!(
-                "    run {}: {} round trips, {:.0} ms click to receipt; review: {} round trips, {:.0} ms",
+                "    run {}: {} round trips ({} with preflights), {:.0} ms click to receipt; \
+                 review: {} round trips ({} with preflights), {:.0} ms",
                 i + 1,
                 r["run"]["roundTrips"],
+                r["run"]["roundTripsWithPreflights"],
                 r["run"]["wallMs"].as_f64().unwrap_or(0.0),
                 r["review"]["roundTrips"],
+                r["review"]["roundTripsWithPreflights"],
                 r["review"]["wallMs"].as_f64().unwrap_or(0.0),
             );
             runs.push(r);
@@ -365,6 +369,7 @@ async fn drive_reset(
         .await
         .map_err(|e| format!("installing the stopwatch: {e}"))?;
     let before_pick = last_log_id(port).await?;
+    let before_pick_pre = last_preflight_id(port).await?;
     click(browser, &pick).await?;
     wait_for(browser, "#plan, #refusal", 30).await?;
     if exists(browser, "#refusal").await {
@@ -380,6 +385,7 @@ async fn drive_reset(
         return Err(format!("the Review's plan is {path}, not {expected}"));
     }
     let review_log = settled_window(port, before_pick).await?;
+    let review_pre = preflights(port, before_pick_pre).await?;
     let review_times = stopwatch(browser).await?;
 
     // Set up the run (not measured).
@@ -398,6 +404,7 @@ async fn drive_reset(
     wait_enabled(browser, "#confirm-run", 10).await?;
     wait_log_settled(port).await?;
     let before_run = last_log_id(port).await?;
+    let before_run_pre = last_preflight_id(port).await?;
 
     // The measured run: click → the finished receipt.
     click(browser, "#confirm-run").await?;
@@ -415,6 +422,7 @@ async fn drive_reset(
         ));
     }
     let run_log = settled_window(port, before_run).await?;
+    let run_pre = preflights(port, before_run_pre).await?;
     let times = stopwatch(browser).await?;
 
     // The sandbox must agree that it happened: one email, and the credential changed.
@@ -448,13 +456,19 @@ async fn drive_reset(
         ));
     }
 
-    let review = window_figures(&review_log, &review_times, "pick", "plan")?;
-    let run = window_figures(&run_log, &times, "run", "receipt")?;
+    let review = window_figures(&review_log, &review_pre, &review_times, "pick", "plan")?;
+    let run = window_figures(&run_log, &run_pre, &times, "run", "receipt")?;
     Ok(json!({"review": review, "run": run}))
 }
 
 /// Round trips, requests and wall time for one measured window.
-fn window_figures(log: &[Value], times: &Value, from: &str, to: &str) -> Result<Value, String> {
+fn window_figures(
+    log: &[Value],
+    preflights: &[Value],
+    times: &Value,
+    from: &str,
+    to: &str,
+) -> Result<Value, String> {
     let (Some(a), Some(b)) = (times[from].as_f64(), times[to].as_f64()) else {
         return Err(format!(
             "the page's stopwatch missed the {from} or the {to}: {times}"
@@ -468,10 +482,39 @@ fn window_figures(log: &[Value], times: &Value, from: &str, to: &str) -> Result<
             .map(describe_entry)
             .unwrap_or_default()
     };
+    // The same chain with the CORS preflights (their ids moved past the log's).
+    let mut with_pre = spans.clone();
+    for p in spans_of(preflights)? {
+        with_pre.push(Span {
+            id: PREFLIGHT_ID_BASE + p.id,
+            ..p
+        });
+    }
+    let chain_pre = longest_chain(&with_pre);
+    let describe_pre = |id: u64| {
+        if id > PREFLIGHT_ID_BASE {
+            preflights
+                .iter()
+                .find(|e| e["id"] == id - PREFLIGHT_ID_BASE)
+                .map(|e| {
+                    format!(
+                        "OPTIONS {} (preflight for {})",
+                        e["path"].as_str().unwrap_or("?"),
+                        e["requestMethod"].as_str().unwrap_or("?")
+                    )
+                })
+                .unwrap_or_default()
+        } else {
+            describe(id)
+        }
+    };
     Ok(json!({
         "wallMs": round1(b - a),
         "roundTrips": chain.len(),
         "requests": log.len(),
+        "preflights": preflights.len(),
+        "roundTripsWithPreflights": chain_pre.len(),
+        "chainWithPreflights": chain_pre.iter().map(|s| describe_pre(s.id)).collect::<Vec<_>>(),
         "chain": chain.iter().map(|s| describe(s.id)).collect::<Vec<_>>(),
         "all": log.iter().map(describe_entry).collect::<Vec<_>>(),
     }))
@@ -525,6 +568,27 @@ async fn log_entries(port: u16, since: u64) -> Result<Vec<Value>, String> {
             .cloned()
             .unwrap_or_default(),
     )
+}
+
+/// Preflight spans get ids above this, apart from the request log's.
+const PREFLIGHT_ID_BASE: u64 = 1 << 40;
+
+async fn preflights(port: u16, since: u64) -> Result<Vec<Value>, String> {
+    Ok(
+        get_json(port, &format!("/_sandbox/preflights?since={since}")).await?["preflights"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+async fn last_preflight_id(port: u16) -> Result<u64, String> {
+    Ok(preflights(port, 0)
+        .await?
+        .iter()
+        .filter_map(|e| e["id"].as_u64())
+        .max()
+        .unwrap_or(0))
 }
 
 async fn last_log_id(port: u16) -> Result<u64, String> {
@@ -845,11 +909,15 @@ fn summarise_path(sc: &Scenario, runs: Vec<Value>) -> Value {
             "wallMs": stats(&pick("run", "wallMs")),
             "roundTrips": stats(&pick("run", "roundTrips")),
             "requests": stats(&pick("run", "requests")),
+            "preflights": stats(&pick("run", "preflights")),
+            "roundTripsWithPreflights": stats(&pick("run", "roundTripsWithPreflights")),
         },
         "review": {
             "wallMs": stats(&pick("review", "wallMs")),
             "roundTrips": stats(&pick("review", "roundTrips")),
             "requests": stats(&pick("review", "requests")),
+            "preflights": stats(&pick("review", "preflights")),
+            "roundTripsWithPreflights": stats(&pick("review", "roundTripsWithPreflights")),
         },
         "firstRun": runs.first().cloned().unwrap_or(Value::Null),
         "runs": runs,

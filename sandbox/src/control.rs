@@ -89,6 +89,22 @@ pub async fn requests(
     json_resp(StatusCode::OK, json!({"requests": entries}))
 }
 
+/// `GET /_sandbox/preflights[?since=N]`: the CORS preflights to the authority and Graph, which the
+/// request log leaves out.
+pub async fn preflights(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<RequestsQuery>,
+) -> Response {
+    let s = shared.lock();
+    let since = q.since.unwrap_or(0);
+    let entries: Vec<&Value> = s
+        .preflights
+        .iter()
+        .filter(|e| e["id"].as_u64().unwrap_or(0) > since)
+        .collect();
+    json_resp(StatusCode::OK, json!({"preflights": entries}))
+}
+
 /// The most latency `POST /_sandbox/latency` accepts.
 const MAX_LATENCY_MS: u64 = 60_000;
 

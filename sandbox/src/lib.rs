@@ -262,6 +262,7 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> (Router, Arc<state::S
                 .delete(control::clear_faults),
         )
         .route("/_sandbox/requests", get(control::requests))
+        .route("/_sandbox/preflights", get(control::preflights))
         .route(
             "/_sandbox/latency",
             post(control::set_latency).get(control::get_latency),

@@ -43,6 +43,9 @@ pub async fn cors(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if is_preflight {
+        if is_api_path(req.uri().path()) {
+            record_preflight(&shared, &req);
+        }
         let mut resp = StatusCode::NO_CONTENT.into_response();
         let h = resp.headers_mut();
         h.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -90,6 +93,36 @@ pub async fn cors(State(shared): State<Arc<Shared>>, req: Request, next: Next) -
         h.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     resp
+}
+
+/// Notes a CORS preflight to the authority or Graph, with when it arrived and was answered
+/// (answering one takes no time after any added latency, so both are known here).
+fn record_preflight(shared: &Shared, req: &Request) {
+    let arrived = req
+        .extensions()
+        .get::<Arrived>()
+        .map_or_else(Instant::now, |a| a.0);
+    let ended = shared.micros_since_start(Instant::now());
+    let asked = req
+        .headers()
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let mut s = shared.lock();
+    s.next_preflight_id += 1;
+    let entry = json!({
+        "id": s.next_preflight_id,
+        "path": req.uri().path(),
+        "requestMethod": asked,
+        "startedUs": shared.micros_since_start(arrived),
+        "endedUs": ended,
+    });
+    s.preflights.push(entry);
+    if s.preflights.len() > MAX_LOG_ENTRIES {
+        let excess = s.preflights.len() - MAX_LOG_ENTRIES;
+        s.preflights.drain(..excess);
+    }
 }
 
 /// Requests worth logging: the authority and Graph, not the page's files nor the control API.

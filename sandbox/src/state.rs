@@ -54,6 +54,9 @@ pub struct State {
     /// Every access and refresh token issued since the last reset (spent ones included), for
     /// tests that scan the browser for leaked secrets (`GET /_sandbox/tokens`).
     pub issued_tokens: Vec<String>,
+    /// CORS preflights to the authority and Graph (`GET /_sandbox/preflights`).
+    pub preflights: Vec<Value>,
+    pub next_preflight_id: u64,
 }
 
 impl Default for Tenant {

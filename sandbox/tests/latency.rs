@@ -90,6 +90,25 @@ async fn latency_applies_once_to_every_request_but_the_control_api_and_reset_end
         .await;
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(pre.status, StatusCode::NO_CONTENT);
+    // The preflight is listed apart from the request log, with its wait inside its times.
+    let listed = s.get("/_sandbox/preflights").await.json()["preflights"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["path"], "/v1.0/me");
+    assert_eq!(listed[0]["requestMethod"], "GET");
+    assert!(
+        us(&listed[0], "endedUs") - us(&listed[0], "startedUs") >= 300_000,
+        "{}",
+        listed[0]
+    );
+    assert!(
+        log_entries(&s.get("/_sandbox/requests").await.json())
+            .iter()
+            .all(|e| e["method"] != "OPTIONS"),
+        "a preflight reached the request log"
+    );
     let started = Instant::now();
     s.get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"))
         .await;
@@ -101,6 +120,10 @@ async fn latency_applies_once_to_every_request_but_the_control_api_and_reset_end
     // Reset turns it off.
     s.post_json("/_sandbox/reset", json!({})).await;
     assert_eq!(s.get("/_sandbox/latency").await.json()["latencyMs"], 0);
+    assert_eq!(
+        s.get("/_sandbox/preflights").await.json()["preflights"],
+        json!([])
+    );
     let started = Instant::now();
     s.get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"))
         .await;
