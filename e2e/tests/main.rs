@@ -1,5 +1,6 @@
 //! The end-to-end suite: headless Chromium, the built page, a fresh sandbox tenant per test.
 
+mod delivery;
 mod deploy;
 mod embed;
 mod faults;
@@ -46,5 +47,7 @@ fn main() {
         faults::send_mail_unknown_not_repeated,
         faults::leaving_during_a_run_asks_first,
         scan::nothing_leaks_after_full_runs,
+        delivery::tap_advice_from_methods,
+        delivery::methods_unknown_without_permission,
     ]);
 }

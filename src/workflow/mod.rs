@@ -11,6 +11,7 @@
 //! 4. [`receipt::Receipt::new`] turns the report into the downloadable audit record.
 
 pub mod find;
+pub mod methods;
 pub mod plan;
 pub mod receipt;
 pub mod review;

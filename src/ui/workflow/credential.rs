@@ -74,7 +74,7 @@ fn typed_bits(s: &str) -> f64 {
     s.chars().count() as f64 * f64::from(pool).log2()
 }
 
-fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
+pub(super) fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
     if flow.mode.get_untracked() == mode {
         return;
     }

@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::credential::regenerate;
+use super::credential::{regenerate, set_mode};
 use super::email::prefill;
-use super::state::{use_flow, Flow, ReviewState};
+use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
 use crate::ui::{use_app, AppCtx};
+use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;
 use crate::workflow::review::{load_review, ReviewOutcome, ReviewRequest};
 use crate::workflow::roles::{is_implicit_role, role_name, TargetRow};
@@ -32,7 +33,7 @@ pub fn select_user(app: AppCtx, flow: Flow, user: User) {
         let request = ReviewRequest {
             target_id: &user.id,
             include_admin: app.admin.with_untracked(Option::is_none),
-            include_authentication_methods: false,
+            include_authentication_methods: true,
         };
         let granted = app.granted.get_untracked();
         let result = load_review(&transport, &mut rng, &request, &granted, &mut |_, _| {}).await;
@@ -115,12 +116,13 @@ fn role_rows(roles: &TargetRoles) -> Vec<RoleRow> {
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     let flow = use_flow();
-    move || match flow.review.get() {
+    move || {
+        match flow.review.get() {
         ReviewState::Empty => ().into_any(),
         ReviewState::Loading { label } => view! {
             <section class="card wf-card" id="review-loading">
                 <h2>"2. Review"</h2>
-                <p class="muted">"Reading " {label} ", their roles and group memberships…"</p>
+                <p class="muted">"Reading " {label} ", their roles, group memberships and sign-in methods…"</p>
             </section>
         }
         .into_any(),
@@ -133,6 +135,7 @@ pub fn ReviewStep() -> impl IntoView {
         }
         .into_any(),
         ReviewState::Loaded(outcome) => view! { <ReviewCard outcome=*outcome/> }.into_any(),
+    }
     }
 }
 
@@ -192,6 +195,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
         }
         .into_any()
     };
+    let (methods_list, tap_advice) = methods_view(app, flow, &outcome);
     let notes = outcome
         .notes
         .iter()
@@ -225,7 +229,10 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                 <dd id="review-other-mails">{other_mails}</dd>
                 <dt>"Directory roles"</dt>
                 <dd>{roles}</dd>
+                <dt>"Sign-in methods"</dt>
+                <dd id="review-methods">{methods_list}</dd>
             </dl>
+            {tap_advice}
             {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
             {admin_missing}
             {move || match flow.base_plan.get() {
@@ -238,6 +245,35 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                 None => ().into_any(),
             }}
         </section>
+    }
+}
+
+/// The target's sign-in methods, and the TAP recommendation when they have only a password.
+fn methods_view(app: AppCtx, flow: Flow, outcome: &ReviewOutcome) -> (AnyView, AnyView) {
+    match advise(outcome.authentication_methods.as_ref()) {
+        MethodsAdvice::NotRead => (view! { <span class="muted">"Not read"</span> }.into_any(), ().into_any()),
+        MethodsAdvice::Unknown { why } => (
+            view! { <span class="muted" data-methods="unknown">"Unknown"</span> " " <span class="muted" id="review-methods-why">{why}</span> }.into_any(),
+            ().into_any(),
+        ),
+        MethodsAdvice::Known { kinds, recommend_tap, .. } => {
+            let names = kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
+            let list = view! { <span data-methods="known">{names}</span> }.into_any();
+            let advice = match recommend_tap {
+                Some(reason) => view! {
+                    <div class="wf-advice" id="tap-advice" role="note">
+                        <h3>"Recommended: a Temporary Access Pass"</h3>
+                        <p>{reason}</p>
+                        <button type="button" id="tap-advice-use" on:click=move |_| set_mode(app, flow, CredentialMode::Tap)>
+                            "Use a Temporary Access Pass"
+                        </button>
+                    </div>
+                }
+                .into_any(),
+                None => ().into_any(),
+            };
+            (list, advice)
+        }
     }
 }
 
