@@ -24,6 +24,7 @@ mod alphabet;
 mod passphrase;
 mod password;
 mod policy;
+pub mod sealed;
 mod tap;
 #[cfg(test)]
 mod tests;
