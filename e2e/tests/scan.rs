@@ -2,8 +2,8 @@
 //! the page (a password reset with one throttled attempt, then a Temporary Access Pass), then
 //! "Reset another user"; then every request Chromium made (its performance log) must have gone to
 //! the page's own origin or to the sandbox's authority and Graph paths, and no secret the runs
-//! handled (the new password, the pass, any access or refresh token the sandbox issued) may be in
-//! the console, storage, cookies, the address, the addresses the page put in the history, any
+//! handled (the new password, the pass, any access, refresh or ID token the sandbox issued) may be
+//! in the console, storage, cookies, the address, the addresses the page put in the history, any
 //! requested URL, or the page once the receipt is closed.
 
 use e2e::control::{get_json, post_json};
@@ -153,7 +153,7 @@ pub async fn nothing_leaks_after_full_runs(t: Ctx) -> TestResult {
                 .iter()
                 .filter(|n| n.starts_with("issued token"))
                 .count()
-                >= 2,
+                >= 3,
         "the sandbox did not give the secrets to look for: {names:?}"
     );
 

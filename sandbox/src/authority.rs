@@ -744,10 +744,9 @@ fn issue_tokens(
         if scopes.iter().any(|s| s == "email") {
             claims["email"] = json!(user.mail);
         }
-        body.insert(
-            "id_token".into(),
-            json!(util::jwt_hs256(&shared.signing_key, &claims)),
-        );
+        let id_token = util::jwt_hs256(&shared.signing_key, &claims);
+        shared.lock().issued_tokens.push(id_token.clone());
+        body.insert("id_token".into(), json!(id_token));
     }
     if client_info {
         let ci = json!({"uid": user.id, "utid": t.tenant_id});

@@ -183,7 +183,7 @@ pub async fn expire_tokens(State(shared): State<Arc<Shared>>) -> Response {
     json_resp(StatusCode::OK, json!({"expired": n}))
 }
 
-/// `GET /_sandbox/tokens`: every access and refresh token issued since the last reset, spent
+/// `GET /_sandbox/tokens`: every access, refresh and ID token issued since the last reset, spent
 /// and expired ones included, so a test can check none of them leaked into the browser.
 pub async fn issued_tokens(State(shared): State<Arc<Shared>>) -> Response {
     let s = shared.lock();

@@ -51,7 +51,7 @@ pub struct State {
     pub audits: Vec<Value>,
     /// Added to every request but the control API's (`POST /_sandbox/latency`).
     pub latency_ms: u64,
-    /// Every access and refresh token issued since the last reset (spent ones included), for
+    /// Every access, refresh and ID token issued since the last reset (spent ones included), for
     /// tests that scan the browser for leaked secrets (`GET /_sandbox/tokens`).
     pub issued_tokens: Vec<String>,
     /// CORS preflights to the authority and Graph (`GET /_sandbox/preflights`).

@@ -517,7 +517,14 @@ async fn expired_access_tokens_get_401_and_a_rotated_refresh_token_brings_a_new_
         .collect();
     assert_eq!(
         issued,
-        [t.access.as_str(), &rt, &new_access, &new_rt],
+        [
+            t.access.as_str(),
+            &rt,
+            t.id_token.as_deref().unwrap(),
+            &new_access,
+            &new_rt,
+            v["id_token"].as_str().unwrap()
+        ],
         "the issued tokens"
     );
     s.post_json("/_sandbox/reset", serde_json::json!({})).await;
