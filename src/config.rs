@@ -49,6 +49,8 @@ pub struct Config {
     pub allowed_parent_origins: Vec<String>,
     /// Whether a reset asks for a ticket number.
     pub require_ticket: bool,
+    /// Colours, font, logo and name (`crate::theme`).
+    pub theme: crate::theme::Theme,
 }
 
 /// How the sign-in page is shown.
@@ -86,7 +88,7 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(field: &str, problem: impl Into<String>, example: &str) -> ConfigError {
+    pub(crate) fn new(field: &str, problem: impl Into<String>, example: &str) -> ConfigError {
         ConfigError {
             field: field.to_owned(),
             problem: problem.into(),
@@ -125,6 +127,7 @@ const KEYS: &[&str] = &[
     "signInMode",
     "allowedParentOrigins",
     "requireTicket",
+    "theme",
 ];
 
 const EX_TENANT: &str =
@@ -483,6 +486,7 @@ impl Config {
             sign_in_mode,
             allowed_parent_origins,
             require_ticket,
+            theme: crate::theme::theme_of(map)?,
         })
     }
 
@@ -556,6 +560,11 @@ mod tests {
             config.allowed_parent_origins,
             ["https://intranet.contoso.com"]
         );
+        assert_eq!(
+            config.theme.accent.map(|c| c.css()).as_deref(),
+            Some("#0f6cbd")
+        );
+        assert_eq!(config.theme.name(), "Handover");
         let root: Value = serde_json::from_str(text).expect("JSON");
         for key in KEYS {
             assert!(root.get(key).is_some(), "{key} is not shown");
@@ -690,6 +699,15 @@ mod tests {
             let e = Config::parse(&json).expect_err(bad);
             assert_eq!(e.field, "tenant", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_bad_theme_stops_the_page_with_the_field_named() {
+        let e = Config::parse(&with(r#", "theme": {"accent": "navy"}"#)).unwrap_err();
+        assert_eq!(e.field, "theme.accent");
+        assert!(e.to_string().contains("#rgb or #rrggbb"), "{e}");
+        let c = Config::parse(&with(r#", "theme": {"productName": "Contoso reset"}"#)).unwrap();
+        assert_eq!(c.theme.name(), "Contoso reset");
     }
 
     #[test]

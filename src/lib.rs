@@ -9,6 +9,7 @@ pub mod credential;
 pub mod embed;
 pub mod graph;
 pub mod secret;
+pub mod theme;
 pub mod welcome;
 pub mod workflow;
 

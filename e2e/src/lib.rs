@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod bench;
+pub mod cdp;
 pub mod control;
 pub mod logs;
 pub mod portal;

@@ -324,3 +324,98 @@ pub async fn refused_when_framed_by_others(t: Ctx) -> TestResult {
     drop((outer, portal));
     Ok(())
 }
+
+/// The computed value of `prop` on the first element matching `css`.
+async fn computed(t: &Ctx, css: &str, prop: &str) -> Result<String, String> {
+    let v = t
+        .browser
+        .execute(
+            "const e = document.querySelector(arguments[0]);\
+             return e ? getComputedStyle(e).getPropertyValue(arguments[1]) : null;",
+            vec![Value::String(css.into()), Value::String(prop.into())],
+        )
+        .await
+        .map_err(|e| format!("computed {prop} of {css}: {e}"))?;
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{css} is not on the page"))
+}
+
+/// config.json's theme restyles the page under its CSP (`style-src 'self'`: the custom
+/// properties go through the CSSOM): the accent and the text on it in light and in dark mode
+/// (emulated through DevTools), the font, the name in the header and the title, and a `data:`
+/// logo that loads.
+pub async fn theme_from_config(t: Ctx) -> TestResult {
+    let logo = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0naHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmcnIHdpZHRoPSc0MCcgaGVpZ2h0PScyMCc+PHJlY3Qgd2lkdGg9JzQwJyBoZWlnaHQ9JzIwJyBmaWxsPScjOGExNTM4Jy8+PC9zdmc+";
+    t.sandbox.set_config(
+        "theme",
+        json!({
+            "accent": "#8a1538",
+            "accentDark": "#ffb3c1",
+            "font": "Georgia, serif",
+            "logoUrl": logo,
+            "productName": "Contoso password reset",
+        }),
+    );
+    e2e::cdp::emulate_media(&t.browser, "", Some("light")).await?;
+    t.browser.goto(&t.page_url()).await?;
+    wait_for(&t.browser, "#sign-in", 20).await?;
+    let name = wait_for_text(&t.browser, "#product-name", "Contoso password reset", 10).await?;
+    ensure!(name == "Contoso password reset", "the header says {name:?}");
+    let title = t.browser.title().await?;
+    ensure!(title == "Contoso password reset", "the title is {title:?}");
+    let bg = computed(&t, "#sign-in", "background-color").await?;
+    let fg = computed(&t, "#sign-in", "color").await?;
+    ensure!(
+        bg == "rgb(138, 21, 56)" && fg == "rgb(255, 255, 255)",
+        "light mode: the sign-in button is {fg} on {bg}"
+    );
+    let font = computed(&t, "body", "font-family").await?;
+    ensure!(font.starts_with("Georgia"), "the font is {font:?}");
+    let width = t
+        .browser
+        .execute(
+            "const i = document.getElementById('product-logo'); return i && i.complete ? i.naturalWidth : -1;",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        width == json!(40),
+        "the data: logo did not load (natural width {width})"
+    );
+    e2e::cdp::emulate_media(&t.browser, "", Some("dark")).await?;
+    let bg = computed(&t, "#sign-in", "background-color").await?;
+    let fg = computed(&t, "#sign-in", "color").await?;
+    ensure!(
+        bg == "rgb(255, 179, 193)" && fg == "rgb(0, 0, 0)",
+        "dark mode: the sign-in button is {fg} on {bg}"
+    );
+    // No style attribute was written (the CSP would have refused it); the properties are CSSOM.
+    let attr = t
+        .browser
+        .execute(
+            "return document.documentElement.style.getPropertyValue('--ho-theme-accent');",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        attr.as_str().map(str::trim) == Some("#8a1538"),
+        "--ho-theme-accent on <html> is {attr}"
+    );
+    Ok(())
+}
+
+/// A theme config.json cannot use stops the page with the field named.
+pub async fn bad_theme_explained(t: Ctx) -> TestResult {
+    t.sandbox.set_config(
+        "theme",
+        json!({ "logoUrl": "https://cdn.example/logo.png" }),
+    );
+    t.browser.goto(&t.page_url()).await?;
+    let text = wait_for_text(&t.browser, "#config-error", "theme.logoUrl", 20).await?;
+    ensure!(
+        text.contains("img-src 'self' data:"),
+        "the error does not say why: {text:?}"
+    );
+    Ok(())
+}

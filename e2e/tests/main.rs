@@ -20,6 +20,8 @@ fn main() {
         embed::portal_prefills_and_gets_receipt,
         embed::foreign_messages_ignored,
         embed::refused_when_framed_by_others,
+        embed::theme_from_config,
+        embed::bad_theme_explained,
         signin::missing_mail_send_reported,
         deploy::base_path_signs_in,
         signin::sign_out_forgets,

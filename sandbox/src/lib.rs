@@ -153,7 +153,17 @@ impl Running {
 
     /// Sets the origins config.json names in `allowedParentOrigins` from now on.
     pub fn allow_parent_origins(&self, origins: Vec<String>) {
-        self.shared.set_parent_origins(origins);
+        let value = if origins.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!(origins)
+        };
+        self.shared.set_config("allowedParentOrigins", value);
+    }
+
+    /// Sets one more key of config.json from now on (for example `theme`); null removes it.
+    pub fn set_config(&self, key: &str, value: serde_json::Value) {
+        self.shared.set_config(key, value);
     }
 
     /// Stops serving and waits for the server task to end.
@@ -232,7 +242,12 @@ fn router(options: &Options, tenant: Tenant, port: u16) -> (Router, Arc<state::S
         log_requests: options.log_requests,
     };
     let shared = Arc::new(state::Shared::new(settings, tenant));
-    shared.set_parent_origins(options.allowed_parent_origins.clone());
+    if !options.allowed_parent_origins.is_empty() {
+        shared.set_config(
+            "allowedParentOrigins",
+            serde_json::json!(options.allowed_parent_origins),
+        );
+    }
     let mut routes = Router::new().route("/config.json", get(site::config_json));
     if base_path != "/" {
         routes = routes.route(&format!("{base_path}config.json"), get(site::config_json));

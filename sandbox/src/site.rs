@@ -40,9 +40,8 @@ pub async fn config_json(
         "graph": shared.api_origin(),
         "signInMode": "auto",
     });
-    let parents = shared.parent_origins();
-    if !parents.is_empty() {
-        body["allowedParentOrigins"] = json!(parents);
+    for (key, value) in shared.config_extra() {
+        body[key] = value;
     }
     let mut resp = (StatusCode::OK, body.to_string()).into_response();
     let h = resp.headers_mut();

@@ -29,7 +29,8 @@ pub struct Shared {
     /// When the sandbox started: the origin of the request log's `startedUs`/`endedUs`.
     started: Instant,
     state: Mutex<State>,
-    parent_origins: Mutex<Vec<String>>,
+    /// Keys config.json adds to (or replaces in) what the sandbox writes itself.
+    config_extra: Mutex<serde_json::Map<String, Value>>,
 }
 
 #[derive(Default)]
@@ -144,19 +145,22 @@ fn any_path() -> String {
 }
 
 impl Shared {
-    /// What config.json names in `allowedParentOrigins`.
-    pub fn parent_origins(&self) -> Vec<String> {
-        self.parent_origins
+    /// What config.json adds to the sandbox's own keys.
+    pub fn config_extra(&self) -> serde_json::Map<String, Value> {
+        self.config_extra
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
-    pub fn set_parent_origins(&self, origins: Vec<String>) {
-        *self
-            .parent_origins
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = origins;
+    /// Sets one key of config.json (null removes it).
+    pub fn set_config(&self, key: &str, value: Value) {
+        let mut extra = self.config_extra.lock().unwrap_or_else(|p| p.into_inner());
+        if value.is_null() {
+            extra.remove(key);
+        } else {
+            extra.insert(key.to_owned(), value);
+        }
     }
 
     pub fn new(settings: Settings, tenant: Tenant) -> Shared {
@@ -172,7 +176,7 @@ impl Shared {
                 tenant,
                 ..State::default()
             }),
-            parent_origins: Mutex::new(Vec::new()),
+            config_extra: Mutex::new(serde_json::Map::new()),
         }
     }
 

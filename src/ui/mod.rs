@@ -4,6 +4,7 @@
 pub mod embed;
 mod shell;
 mod signin;
+mod theme;
 pub mod workflow;
 
 use std::rc::Rc;

@@ -24,7 +24,15 @@ pub fn App() -> impl IntoView {
     spawn_local(start(app));
     view! {
         <main id="handover-app" data-phase=move || phase_name(&app.phase.get())>
-            <h1>"Handover"</h1>
+            <h1 id="product">{move || {
+                // Re-read once config.json is in (the phase leaves Starting then).
+                app.phase.track();
+                let theme = app.config.with_value(|c| c.as_ref().map(|c| c.theme.clone())).unwrap_or_default();
+                view! {
+                    {theme.logo_url.clone().map(|src| view! { <img class="ho-logo" id="product-logo" src=src alt=""/> })}
+                    <span id="product-name">{theme.name().to_owned()}</span>
+                }
+            }}</h1>
             {move || match app.phase.get() {
                 Phase::Starting => view! { <p class="muted">"Starting…"</p> }.into_any(),
                 Phase::ConfigError(text) => view! {
@@ -85,6 +93,7 @@ async fn start(app: AppCtx) {
         }
     };
     app.config.set_value(Some(config.clone()));
+    super::theme::apply(&config.theme);
     // Inside a frame, nothing else happens (no sign-in answer is read, no sign-in, no Graph)
     // until the parent is known to be allowed.
     if embed::framed() {

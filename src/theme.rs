@@ -1,0 +1,420 @@
+//! The page's look from config.json's `theme`: accent colours, the font, a logo and the product
+//! name, validated here (pure) and applied as CSS custom properties by `ui::theme`.
+
+use serde_json::{Map, Value};
+
+use crate::config::ConfigError;
+
+/// A colour as `#rgb` or `#rrggbb` (what every portal's style guide gives), kept as `#rrggbb`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Colour {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
+impl Colour {
+    /// Parses `#rgb` or `#rrggbb` (case-insensitive).
+    pub fn parse(s: &str) -> Option<Colour> {
+        let hex = s.trim().strip_prefix('#')?;
+        if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let digit = |i: usize| u8::from_str_radix(&hex[i..=i], 16).ok();
+        let pair = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        match hex.len() {
+            3 => Some(Colour {
+                r: digit(0)? * 17,
+                g: digit(1)? * 17,
+                b: digit(2)? * 17,
+            }),
+            6 => Some(Colour {
+                r: pair(0)?,
+                g: pair(2)?,
+                b: pair(4)?,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn css(&self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance(&self) -> f64 {
+        let lin = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(self.r) + 0.7152 * lin(self.g) + 0.0722 * lin(self.b)
+    }
+
+    /// WCAG 2 contrast ratio with `other` (1 to 21).
+    pub fn contrast(&self, other: &Colour) -> f64 {
+        let (a, b) = (self.luminance(), other.luminance());
+        let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+        (hi + 0.05) / (lo + 0.05)
+    }
+
+    /// Black or white, whichever reads better on this colour (for text on accent buttons).
+    pub fn readable_text(&self) -> Colour {
+        const WHITE: Colour = Colour {
+            r: 255,
+            g: 255,
+            b: 255,
+        };
+        const BLACK: Colour = Colour { r: 0, g: 0, b: 0 };
+        if self.contrast(&WHITE) >= self.contrast(&BLACK) {
+            WHITE
+        } else {
+            BLACK
+        }
+    }
+}
+
+/// The look a portal asks for; every part optional (the built-in look otherwise).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Theme {
+    /// Buttons, links and selection in light mode.
+    pub accent: Option<Colour>,
+    /// The same in dark mode (default: the built-in dark accent, not `accent`, which is usually
+    /// too dark on a dark background).
+    pub accent_dark: Option<Colour>,
+    /// A CSS font-family list of fonts installed on the admins' machines (nothing is downloaded).
+    pub font: Option<String>,
+    /// A logo beside the name: a path on Handover's own host, or a `data:image/…` URL.
+    pub logo_url: Option<String>,
+    /// The name in the header and the window title instead of "Handover".
+    pub product_name: Option<String>,
+}
+
+const THEME_KEYS: &[&str] = &["accent", "accentDark", "font", "logoUrl", "productName"];
+const EX_THEME: &str = "{ \"accent\": \"#0f6cbd\", \"productName\": \"Contoso password reset\" }";
+const EX_COLOUR: &str = "\"#0f6cbd\"";
+const EX_FONT: &str = "\"\\\"Segoe UI\\\", Arial, sans-serif\"";
+const EX_LOGO: &str = "\"logo.svg\" (a file beside index.html)";
+const EX_NAME: &str = "\"Contoso password reset\"";
+/// Longest product name shown.
+pub const MAX_PRODUCT_NAME: usize = 60;
+/// Longest `data:` logo accepted (config.json is fetched on every start).
+pub const MAX_LOGO_DATA_URL: usize = 64 * 1024;
+
+fn text<'a>(field: &str, v: &'a Value, example: &str) -> Result<&'a str, ConfigError> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Ok(s.trim()),
+        Value::String(_) => Err(ConfigError::new(field, "is empty.", example)),
+        _ => Err(ConfigError::new(field, "must be text in quotes.", example)),
+    }
+}
+
+fn colour(field: &str, v: &Value) -> Result<Colour, ConfigError> {
+    let s = text(field, v, EX_COLOUR)?;
+    Colour::parse(s).ok_or_else(|| {
+        ConfigError::new(
+            field,
+            format!("{s:?} is not a colour Handover reads: give it as #rgb or #rrggbb, as in the portal's style sheet."),
+            EX_COLOUR,
+        )
+    })
+}
+
+/// A font-family list: names, quoted names and generic families, separated by commas. Nothing
+/// that could end the declaration or load a file (`;`, `{`, `(`, `url`).
+fn font(v: &Value) -> Result<String, ConfigError> {
+    let s = text("theme.font", v, EX_FONT)?;
+    let ok = s.len() <= 200
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || " ,-_\"'".contains(c));
+    if !ok {
+        return Err(ConfigError::new(
+            "theme.font",
+            format!("{s:?} is not a list of font names: use letters, digits, spaces, quotes, hyphens and commas only (at most 200 characters). Fonts are not downloaded: name fonts installed on the admins' machines."),
+            EX_FONT,
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// Same-origin path or an image `data:` URL: the page's CSP allows images from `'self'` and
+/// `data:` only.
+fn logo(v: &Value) -> Result<String, ConfigError> {
+    let s = text("theme.logoUrl", v, EX_LOGO)?;
+    let lower = s.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("data:") {
+        let image = [
+            "image/png",
+            "image/svg+xml",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+        ]
+        .iter()
+        .any(|t| rest.starts_with(t));
+        if !image {
+            return Err(ConfigError::new(
+                "theme.logoUrl",
+                "a data: URL must be an image (image/png, image/svg+xml, image/jpeg, image/gif or image/webp).",
+                EX_LOGO,
+            ));
+        }
+        if s.len() > MAX_LOGO_DATA_URL {
+            return Err(ConfigError::new(
+                "theme.logoUrl",
+                format!("the data: URL is {} bytes; at most {MAX_LOGO_DATA_URL} are accepted. Put the file beside index.html and name it instead.", s.len()),
+                EX_LOGO,
+            ));
+        }
+        return Ok(s.to_owned());
+    }
+    let has_scheme = lower
+        .split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.contains('/'));
+    if has_scheme || s.starts_with("//") || s.contains('\\') {
+        return Err(ConfigError::new(
+            "theme.logoUrl",
+            format!("{s:?} is on another host: the page may show images only from its own host or a data: URL (its Content-Security-Policy says img-src 'self' data:). Put the logo beside index.html and give its name."),
+            EX_LOGO,
+        ));
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::new(
+            "theme.logoUrl",
+            format!("{s:?} contains spaces: rename the file, or write them as %20."),
+            EX_LOGO,
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+fn product_name(v: &Value) -> Result<String, ConfigError> {
+    let s = text("theme.productName", v, EX_NAME)?;
+    let n = s.chars().count();
+    if n > MAX_PRODUCT_NAME || s.chars().any(char::is_control) {
+        return Err(ConfigError::new(
+            "theme.productName",
+            format!("must be one line of at most {MAX_PRODUCT_NAME} characters ({n} given)."),
+            EX_NAME,
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// Reads `theme` from config.json.
+pub fn parse_theme(v: &Value) -> Result<Theme, ConfigError> {
+    let Value::Object(map) = v else {
+        return Err(ConfigError::new(
+            "theme",
+            "must be an object in { }.",
+            EX_THEME,
+        ));
+    };
+    if let Some(k) = map
+        .keys()
+        .find(|k| !k.starts_with("//") && !THEME_KEYS.contains(&k.as_str()))
+    {
+        return Err(ConfigError::new(
+            &format!("theme.{k}"),
+            format!(
+                "is not a theme setting Handover knows. The theme settings are: {}.",
+                THEME_KEYS.join(", ")
+            ),
+            EX_THEME,
+        ));
+    }
+    let get = |k: &str| map.get(k).filter(|v| !v.is_null());
+    Ok(Theme {
+        accent: get("accent")
+            .map(|v| colour("theme.accent", v))
+            .transpose()?,
+        accent_dark: get("accentDark")
+            .map(|v| colour("theme.accentDark", v))
+            .transpose()?,
+        font: get("font").map(font).transpose()?,
+        logo_url: get("logoUrl").map(logo).transpose()?,
+        product_name: get("productName").map(product_name).transpose()?,
+    })
+}
+
+/// Reads an optional `theme` key of config.json.
+pub fn theme_of(map: &Map<String, Value>) -> Result<Theme, ConfigError> {
+    match map.get("theme").filter(|v| !v.is_null()) {
+        None => Ok(Theme::default()),
+        Some(v) => parse_theme(v),
+    }
+}
+
+impl Theme {
+    /// The CSS custom properties to set on the document element, as (name, value). The
+    /// stylesheet reads them with the built-in look as fallback, in light and dark.
+    pub fn custom_properties(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(a) = self.accent {
+            out.push(("--ho-theme-accent", a.css()));
+            out.push(("--ho-theme-accent-fg", a.readable_text().css()));
+        }
+        if let Some(a) = self.accent_dark {
+            out.push(("--ho-theme-accent-dark", a.css()));
+            out.push(("--ho-theme-accent-dark-fg", a.readable_text().css()));
+        }
+        if let Some(f) = &self.font {
+            out.push(("--ho-theme-font", f.clone()));
+        }
+        out
+    }
+
+    /// The name in the header and title.
+    pub fn name(&self) -> &str {
+        self.product_name.as_deref().unwrap_or("Handover")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn colours_parse_in_both_hex_forms_only() {
+        assert_eq!(
+            Colour::parse("#0F6CBD"),
+            Some(Colour {
+                r: 0x0f,
+                g: 0x6c,
+                b: 0xbd
+            })
+        );
+        assert_eq!(
+            Colour::parse("#fa0").map(|c| c.css()),
+            Some("#ffaa00".into())
+        );
+        for bad in [
+            "0f6cbd",
+            "#0f6cb",
+            "#0f6cbdff",
+            "#ggg",
+            "blue",
+            "rgb(0,0,0)",
+            "#",
+            "",
+        ] {
+            assert_eq!(Colour::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_on_the_accent_is_black_or_white_whichever_contrasts_more() {
+        let dark = Colour::parse("#0f6cbd").unwrap();
+        assert_eq!(dark.readable_text().css(), "#ffffff");
+        let light = Colour::parse("#ffd400").unwrap();
+        assert_eq!(light.readable_text().css(), "#000000");
+        // The WCAG ratios: white on black is 21, a colour with itself 1.
+        let black = Colour::parse("#000").unwrap();
+        let white = Colour::parse("#fff").unwrap();
+        assert!((black.contrast(&white) - 21.0).abs() < 1e-9);
+        assert!((dark.contrast(&dark) - 1.0).abs() < 1e-9);
+        assert!(dark.contrast(&dark.readable_text()) >= 4.5);
+    }
+
+    #[test]
+    fn a_full_theme_gives_its_custom_properties() {
+        let t = parse_theme(&json!({
+            "accent": "#243A5E",
+            "accentDark": "#9cc3ff",
+            "font": "\"Segoe UI\", Arial, sans-serif",
+            "logoUrl": "assets/logo.svg",
+            "productName": "Contoso password reset",
+            "// note": "comments are fine"
+        }))
+        .unwrap();
+        assert_eq!(t.name(), "Contoso password reset");
+        assert_eq!(t.logo_url.as_deref(), Some("assets/logo.svg"));
+        assert_eq!(
+            t.custom_properties(),
+            vec![
+                ("--ho-theme-accent", "#243a5e".to_owned()),
+                ("--ho-theme-accent-fg", "#ffffff".to_owned()),
+                ("--ho-theme-accent-dark", "#9cc3ff".to_owned()),
+                ("--ho-theme-accent-dark-fg", "#000000".to_owned()),
+                (
+                    "--ho-theme-font",
+                    "\"Segoe UI\", Arial, sans-serif".to_owned()
+                ),
+            ]
+        );
+        assert_eq!(Theme::default().name(), "Handover");
+        assert!(Theme::default().custom_properties().is_empty());
+        let data = "data:image/svg+xml;base64,PHN2Zy8+";
+        assert_eq!(
+            parse_theme(&json!({ "logoUrl": data }))
+                .unwrap()
+                .logo_url
+                .as_deref(),
+            Some(data)
+        );
+    }
+
+    #[test]
+    fn bad_theme_values_name_the_field_and_say_what_to_do() {
+        let cases = [
+            (json!("blue"), "theme", "object"),
+            (json!({"accent": "blue"}), "theme.accent", "#rgb or #rrggbb"),
+            (json!({"accent": 42}), "theme.accent", "text in quotes"),
+            (json!({"accentDark": "#12345"}), "theme.accentDark", "#rgb"),
+            (
+                json!({"colour": "#fff"}),
+                "theme.colour",
+                "accent, accentDark",
+            ),
+            (
+                json!({"font": "x; background: url(evil)"}),
+                "theme.font",
+                "font names",
+            ),
+            (json!({"font": "a}b"}), "theme.font", "font names"),
+            (
+                json!({"logoUrl": "https://cdn.example/logo.png"}),
+                "theme.logoUrl",
+                "img-src 'self' data:",
+            ),
+            (
+                json!({"logoUrl": "//cdn.example/logo.png"}),
+                "theme.logoUrl",
+                "another host",
+            ),
+            (
+                json!({"logoUrl": "javascript:alert(1)"}),
+                "theme.logoUrl",
+                "another host",
+            ),
+            (
+                json!({"logoUrl": "data:text/html,<p>"}),
+                "theme.logoUrl",
+                "must be an image",
+            ),
+            (json!({"logoUrl": "my logo.png"}), "theme.logoUrl", "spaces"),
+            (
+                json!({"productName": "x".repeat(61)}),
+                "theme.productName",
+                "at most 60",
+            ),
+            (
+                json!({"productName": "a\nb"}),
+                "theme.productName",
+                "one line",
+            ),
+        ];
+        for (v, field, words) in cases {
+            let e = parse_theme(&v).unwrap_err();
+            assert_eq!(e.field, field, "{v}");
+            assert!(e.problem.contains(words), "{v}: {}", e.problem);
+        }
+        let big = format!("data:image/png;base64,{}", "A".repeat(MAX_LOGO_DATA_URL));
+        let e = parse_theme(&json!({ "logoUrl": big })).unwrap_err();
+        assert!(e.problem.contains("at most"), "{}", e.problem);
+    }
+}
