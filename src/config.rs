@@ -51,6 +51,41 @@ pub struct Config {
     pub require_ticket: bool,
     /// Colours, font, logo and name (`crate::theme`).
     pub theme: crate::theme::Theme,
+    /// How the tenant's mail flow rule recognises a message to encrypt (Purview Message
+    /// Encryption); `None`: not configured.
+    pub encryption: Option<EncryptionRule>,
+}
+
+/// What Handover puts on a welcome email so the tenant's Exchange Online mail flow rule applies
+/// Purview Message Encryption to it (docs/purview-encryption.md has the matching rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncryptionRule {
+    /// An `x-` header (name, value), sent in sendMail's `internetMessageHeaders`.
+    pub header: Option<(String, String)>,
+    /// A tag added to the start of the subject, e.g. `[encrypt]`.
+    pub subject_tag: Option<String>,
+}
+
+impl EncryptionRule {
+    /// The rule in the receipt's words: `header X-Handover-Encrypt: OME, subject tag [encrypt]`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some((name, value)) = &self.header {
+            parts.push(format!("header {name}: {value}"));
+        }
+        if let Some(tag) = &self.subject_tag {
+            parts.push(format!("subject tag {tag}"));
+        }
+        parts.join(", ")
+    }
+
+    /// `subject` with the tag in front (once).
+    pub fn tag_subject(&self, subject: &str) -> String {
+        match &self.subject_tag {
+            Some(tag) if !subject.contains(tag.as_str()) => format!("{tag} {subject}"),
+            _ => subject.to_owned(),
+        }
+    }
 }
 
 /// How the sign-in page is shown.
@@ -128,6 +163,7 @@ const KEYS: &[&str] = &[
     "allowedParentOrigins",
     "requireTicket",
     "theme",
+    "encryption",
 ];
 
 const EX_TENANT: &str =
@@ -140,6 +176,93 @@ const EX_SCOPES: &str = "[\"User.Read.All\", \"User.ReadWrite.All\", \"Mail.Send
 const EX_MODE: &str = "\"auto\" (or \"redirect\", \"popup\")";
 const EX_PARENTS: &str = "[\"https://intranet.contoso.com\"]";
 const EX_TICKET: &str = "true";
+const EX_ENCRYPTION: &str =
+    "{ \"header\": { \"name\": \"X-Handover-Encrypt\", \"value\": \"OME\" }, \"subjectTag\": \"[encrypt]\" }";
+
+/// Reads the `encryption` object: an `x-` header and/or a subject tag.
+fn encryption_rule(v: &Value) -> Result<EncryptionRule, ConfigError> {
+    let Value::Object(map) = v else {
+        return Err(ConfigError::new(
+            "encryption",
+            format!("must be an object in {{ }}, not {}.", type_name(v)),
+            EX_ENCRYPTION,
+        ));
+    };
+    for key in map.keys() {
+        if !(key.starts_with("//") || key == "header" || key == "subjectTag") {
+            return Err(ConfigError::new(
+                "encryption",
+                format!("has {key:?}, which Handover does not know: use \"header\" and/or \"subjectTag\"."),
+                EX_ENCRYPTION,
+            ));
+        }
+    }
+    let header = match map.get("header").filter(|h| !h.is_null()) {
+        None => None,
+        Some(Value::Object(h)) => {
+            let name = h
+                .get("name")
+                .map_or(Ok(""), |n| string("encryption", n, EX_ENCRYPTION))?;
+            let value = h
+                .get("value")
+                .map_or(Ok(""), |n| string("encryption", n, EX_ENCRYPTION))?;
+            // Graph accepts only custom headers whose names start with x- (InvalidInternetMessageHeader).
+            let name_ok = name.len() > 2
+                && name[..2].eq_ignore_ascii_case("x-")
+                && name.bytes().all(|b| b.is_ascii_graphic() && b != b':');
+            if !name_ok {
+                return Err(ConfigError::new(
+                    "encryption",
+                    format!("header name {name:?} must start with \"x-\" or \"X-\" and hold only letters, digits and dashes: Graph's sendMail refuses any other custom header."),
+                    EX_ENCRYPTION,
+                ));
+            }
+            if value.is_empty() || value.chars().any(char::is_control) || value.len() > 200 {
+                return Err(ConfigError::new(
+                    "encryption",
+                    "header value must be non-empty text on one line, at most 200 characters.",
+                    EX_ENCRYPTION,
+                ));
+            }
+            Some((name.to_owned(), value.to_owned()))
+        }
+        Some(other) => {
+            return Err(ConfigError::new(
+                "encryption",
+                format!(
+                    "\"header\" must be an object with \"name\" and \"value\", not {}.",
+                    type_name(other)
+                ),
+                EX_ENCRYPTION,
+            ))
+        }
+    };
+    let subject_tag = match map.get("subjectTag").filter(|t| !t.is_null()) {
+        None => None,
+        Some(t) => {
+            let tag = string("encryption", t, EX_ENCRYPTION)?;
+            if tag.chars().any(char::is_control) || tag.chars().count() > 40 {
+                return Err(ConfigError::new(
+                    "encryption",
+                    "\"subjectTag\" must be one line of at most 40 characters.",
+                    EX_ENCRYPTION,
+                ));
+            }
+            Some(tag.to_owned())
+        }
+    };
+    if header.is_none() && subject_tag.is_none() {
+        return Err(ConfigError::new(
+            "encryption",
+            "names neither a header nor a subject tag: give at least one, or remove the key.",
+            EX_ENCRYPTION,
+        ));
+    }
+    Ok(EncryptionRule {
+        header,
+        subject_tag,
+    })
+}
 
 /// Whether `host` is a loopback name: `127.0.0.1`, `localhost` or `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
@@ -476,6 +599,11 @@ impl Config {
             }
         };
 
+        let encryption = match present("encryption") {
+            None => None,
+            Some(v) => Some(encryption_rule(v)?),
+        };
+
         Ok(Config {
             tenant: tenant.to_owned(),
             client_id: client_id.to_owned(),
@@ -487,6 +615,7 @@ impl Config {
             allowed_parent_origins,
             require_ticket,
             theme: crate::theme::theme_of(map)?,
+            encryption,
         })
     }
 
@@ -884,5 +1013,51 @@ mod tests {
         let explained = crate::auth::AuthError::from(e.clone()).explain();
         assert_eq!(explained.detail, e.to_string());
         assert!(explained.fix.contains("config.example.json"));
+    }
+
+    #[test]
+    fn encryption_rule_is_checked() {
+        let base = r#""tenant": "contoso.onmicrosoft.com", "clientId": "11111111-2222-3333-4444-555555555555""#;
+        let parse = |extra: &str| Config::parse(&format!("{{{base}, \"encryption\": {extra}}}"));
+        let ok = parse(
+            r#"{"header": {"name": "X-Handover-Encrypt", "value": "OME"}, "subjectTag": "[encrypt]"}"#,
+        );
+        let rule = match ok {
+            Ok(c) => c.encryption,
+            Err(e) => panic!("{e}"),
+        };
+        let rule = rule.unwrap_or_else(|| panic!("no rule"));
+        assert_eq!(
+            rule.header,
+            Some(("X-Handover-Encrypt".to_owned(), "OME".to_owned()))
+        );
+        assert_eq!(rule.tag_subject("Welcome"), "[encrypt] Welcome");
+        assert_eq!(rule.tag_subject("[encrypt] Welcome"), "[encrypt] Welcome");
+        assert_eq!(
+            rule.describe(),
+            "header X-Handover-Encrypt: OME, subject tag [encrypt]"
+        );
+        // A header Graph would refuse is refused here, with what to do.
+        let e = parse(r#"{"header": {"name": "Handover-Encrypt", "value": "1"}}"#).err();
+        assert!(e.is_some_and(|e| e.field == "encryption" && e.problem.contains("x-")));
+        assert!(parse(r#"{"header": {"name": "x-a:b", "value": "1"}}"#).is_err());
+        assert!(parse(r#"{"header": {"name": "x-ok", "value": ""}}"#).is_err());
+        assert!(parse(r#"{}"#).is_err());
+        assert!(parse(r#"{"subjectTg": "[e]"}"#).is_err());
+        assert!(parse(r#""[encrypt]""#).is_err());
+        let tag_only = parse(r#"{"subjectTag": "[secure]"}"#)
+            .ok()
+            .and_then(|c| c.encryption);
+        assert_eq!(
+            tag_only.and_then(|r| r.subject_tag),
+            Some("[secure]".to_owned())
+        );
+        // Without the key there is no rule.
+        assert_eq!(
+            Config::parse(&format!("{{{base}}}"))
+                .ok()
+                .map(|c| c.encryption),
+            Some(None)
+        );
     }
 }

@@ -18,3 +18,6 @@ mod ui;
 
 #[cfg(target_arch = "wasm32")]
 pub use ui::mount;
+/// The sealed link's WebCrypto half (public for the browser tests).
+#[cfg(target_arch = "wasm32")]
+pub use ui::webcrypto;

@@ -1,7 +1,10 @@
 //! Safer delivery (issue 10) against the sandbox tenant: TAP advice from the target's registered
 //! sign-in methods, read in the Review's one `$batch`.
 
-use e2e::page::{click, css_string, find_and_pick, requests, set_value, text_of, wait_plan};
+use e2e::page::{
+    carries, click, confirm_and_run, credentials, css_string, find_and_pick, messages, requests,
+    set_value, text_of, value_of, wait_plan,
+};
 use e2e::{ensure, wait_for, wait_for_text, Ctx, TestResult};
 
 /// An Authentication Administrator: a role that may read other users' sign-in methods.
@@ -116,6 +119,226 @@ pub async fn methods_unknown_without_permission(t: Ctx) -> TestResult {
     ensure!(
         !e2e::page::exists(&t.browser, "#tap-advice").await,
         "advice given without knowing the methods"
+    );
+    Ok(())
+}
+
+const ALEX: &str = "alex.wilber@contoso.onmicrosoft.com";
+const ALEX_HOME: &str = "alex.wilber.home@example.net";
+
+/// The sealed link in an email's text: from `http` to the end of the `#unlock=` fragment.
+fn sealed_link_in(text: &str) -> Option<String> {
+    let at = text.find("#unlock=")?;
+    let start = text[..at].rfind("http")?;
+    let end = text[at..]
+        .find(|c: char| c.is_whitespace() || c == '<' || c == '"')
+        .map_or(text.len(), |e| at + e);
+    Some(text[start..end].to_owned())
+}
+
+/// Opens `url` in `browser` from a blank page (so a fragment-only change still loads the page).
+async fn open_fresh(browser: &fantoccini::Client, url: &str) -> TestResult {
+    browser
+        .goto("about:blank")
+        .await
+        .map_err(|e| format!("about:blank: {e}"))?;
+    browser
+        .goto(url)
+        .await
+        .map_err(|e| format!("open the sealed link: {e}"))?;
+    Ok(())
+}
+
+/// A sealed-link run: the email holds no password anywhere; its link, opened in a fresh
+/// browser with the passphrase the admin saw, shows exactly the password the tenant holds; the
+/// fragment leaves the address bar and never reaches the sandbox; a wrong passphrase and a
+/// changed ciphertext each get their own message.
+pub async fn sealed_link_run(t: Ctx) -> TestResult {
+    sign_in(&t, USER_ADMIN).await?;
+    find_and_pick(&t, "Alex", ALEX).await?;
+    ensure!(wait_plan(&t.browser).await? == "plan", "no plan for Alex");
+    if value_of(&t.browser, "#email-to").await?.trim().is_empty() {
+        set_value(&t.browser, "#email-to", ALEX_HOME).await?;
+    }
+    click(&t.browser, "#email-sealed").await?;
+    wait_for(&t.browser, "#email-sealed-note", 5).await?;
+    confirm_and_run(&t, "INC-2010", None).await?;
+    wait_for(
+        &t.browser,
+        "#receipt[data-reset='done'][data-email='sent']",
+        60,
+    )
+    .await?;
+    let passphrase = text_of(&t.browser, "#sealed-passphrase").await;
+    ensure!(
+        passphrase.split('-').count() >= 4,
+        "the admin was not shown a passphrase of 4+ words: {passphrase:?}"
+    );
+    let password = credentials(t.port(), ALEX).await?["password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        !password.is_empty(),
+        "the sandbox holds no password for Alex"
+    );
+
+    let sent = messages(t.port()).await?;
+    ensure!(sent.len() == 1, "{} messages in the outbox", sent.len());
+    let whole = sent[0].to_string();
+    ensure!(
+        !whole.contains(&password) && !carries(&sent[0], &password),
+        "the sealed email contains the password"
+    );
+    ensure!(
+        !whole.contains(&passphrase),
+        "the sealed email contains the passphrase"
+    );
+    let text = sent[0]["text"].as_str().unwrap_or_default();
+    let Some(link) = sealed_link_in(text) else {
+        e2e::fail!("no sealed link in the email: {text}");
+    };
+    ensure!(
+        link.starts_with(&t.page_url()),
+        "the link {link} does not point at the page {}",
+        t.page_url()
+    );
+    let ciphertext = link.rsplit('.').next().unwrap_or_default().to_owned();
+    ensure!(ciphertext.len() > 20, "no ciphertext in {link}");
+
+    // A fresh browser: its own ChromeDriver and profile, no session, no storage.
+    let before = requests(t.port()).await?.len();
+    let driver = e2e::Driver::start(&t.setup.chromedriver)?;
+    let profile = std::env::temp_dir().join(format!("handover-e2e-{}-fresh", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let fresh = e2e::open_browser(&driver, &t.setup.chromium, &profile).await?;
+    let outcome = unlock_in(&fresh, &link, &passphrase, &password).await;
+    let _ = fresh.close().await;
+    let _ = std::fs::remove_dir_all(&profile);
+    outcome?;
+
+    // The sendMail body carried the link to Graph (that is the email). Opening it needed no
+    // sign-in and no Graph call (the log holds the authority and Graph, not the page's files),
+    // and no request's address or headers ever held the fragment or the ciphertext.
+    let log = requests(t.port()).await?;
+    let after = &log[before.min(log.len())..];
+    ensure!(
+        after.is_empty(),
+        "opening the sealed link made {} sign-in or Graph requests: {after:?}",
+        after.len()
+    );
+    for r in &log {
+        let addressed = format!(
+            "{} {} {} {}",
+            r["path"], r["rawQuery"], r["query"], r["headers"]
+        );
+        ensure!(
+            !addressed.contains(&ciphertext) && !addressed.contains("unlock="),
+            "a request's address or headers held the sealed link: {addressed}"
+        );
+    }
+    Ok(())
+}
+
+async fn unlock_in(
+    browser: &fantoccini::Client,
+    link: &str,
+    passphrase: &str,
+    password: &str,
+) -> TestResult {
+    open_fresh(browser, link).await?;
+    wait_for(browser, "#unlock-passphrase", 20).await?;
+    let url = browser
+        .current_url()
+        .await
+        .map_err(|e| format!("current url: {e}"))?;
+    ensure!(
+        url.fragment().is_none() && !url.as_str().contains("unlock"),
+        "the address bar still holds the link: {url}"
+    );
+    // A wrong passphrase first.
+    set_value(browser, "#unlock-passphrase", "wrong-words-every-time").await?;
+    click(browser, "#unlock-open").await?;
+    wait_for(browser, "#unlock-error[data-reason='passphrase']", 60).await?;
+    // The one the admin read out, typed with spaces and capitals.
+    let typed = passphrase.replace('-', " ").to_uppercase();
+    set_value(browser, "#unlock-passphrase", &typed).await?;
+    click(browser, "#unlock-open").await?;
+    wait_for(browser, "#unlock-password", 60).await?;
+    let shown = text_of(browser, "#unlock-password").await;
+    ensure!(
+        shown == password,
+        "the unlock view shows {shown:?}, not the password the sandbox holds"
+    );
+    // The same link with one ciphertext character changed: tampered, said so.
+    let at = link.len() - 10;
+    let old = link.as_bytes()[at];
+    let new = if old == b'A' { 'B' } else { 'A' };
+    let tampered = format!("{}{}{}", &link[..at], new, &link[at + 1..]);
+    open_fresh(browser, &tampered).await?;
+    set_value(browser, "#unlock-passphrase", passphrase).await?;
+    click(browser, "#unlock-open").await?;
+    wait_for(browser, "#unlock-error[data-reason='tampered']", 60).await?;
+    Ok(())
+}
+
+/// With `encryption` in config.json, the email carries the `x-` header through
+/// `internetMessageHeaders` and the subject tag, the sandbox's outbox shows the header it
+/// received, and the receipt records that encryption was requested.
+pub async fn encryption_header_reaches_the_outbox(t: Ctx) -> TestResult {
+    t.sandbox.set_config(
+        "encryption",
+        serde_json::json!({"header": {"name": "X-Handover-Encrypt", "value": "OME"}, "subjectTag": "[encrypt]"}),
+    );
+    sign_in(&t, USER_ADMIN).await?;
+    find_and_pick(&t, "Alex", ALEX).await?;
+    ensure!(wait_plan(&t.browser).await? == "plan", "no plan for Alex");
+    if value_of(&t.browser, "#email-to").await?.trim().is_empty() {
+        set_value(&t.browser, "#email-to", ALEX_HOME).await?;
+    }
+    let note = text_of(&t.browser, "#email-encrypt-note").await;
+    ensure!(
+        note.contains("X-Handover-Encrypt"),
+        "the email step does not say how the message is marked: {note:?}"
+    );
+    confirm_and_run(&t, "INC-2020", None).await?;
+    wait_for(
+        &t.browser,
+        "#receipt[data-reset='done'][data-email='sent']",
+        60,
+    )
+    .await?;
+    let sent = messages(t.port()).await?;
+    ensure!(sent.len() == 1, "{} messages in the outbox", sent.len());
+    let header = sent[0]["internetMessageHeaders"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|h| h["name"] == "X-Handover-Encrypt")
+        .cloned();
+    ensure!(
+        header.as_ref().is_some_and(|h| h["value"] == "OME"),
+        "the outbox has no X-Handover-Encrypt: OME header: {}",
+        sent[0]["internetMessageHeaders"]
+    );
+    let subject = sent[0]["subject"].as_str().unwrap_or_default();
+    ensure!(
+        subject.starts_with("[encrypt] "),
+        "the subject is not tagged: {subject:?}"
+    );
+    let receipt = text_of(&t.browser, "#receipt-email").await;
+    ensure!(
+        receipt.contains(
+            "encryption requested (header X-Handover-Encrypt: OME, subject tag [encrypt])"
+        ),
+        "the receipt does not record the encryption request: {receipt:?}"
+    );
+    // The outbox page shows the headers received.
+    let page = e2e::control::request(t.port(), "GET", "/_sandbox/outbox", None).await;
+    ensure!(
+        page.as_ref()
+            .is_ok_and(|(_, body)| body.contains("X-Handover-Encrypt")),
+        "the outbox page does not show the header"
     );
     Ok(())
 }

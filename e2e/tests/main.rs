@@ -51,5 +51,7 @@ fn main() {
         scan::nothing_leaks_after_full_runs,
         delivery::tap_advice_from_methods,
         delivery::methods_unknown_without_permission,
+        delivery::sealed_link_run,
+        delivery::encryption_header_reaches_the_outbox,
     ]);
 }

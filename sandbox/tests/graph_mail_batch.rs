@@ -316,3 +316,44 @@ async fn batch_limits_and_shape_errors() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["responses"].as_array().unwrap().len(), 20);
 }
+
+#[tokio::test]
+async fn send_mail_custom_headers_must_start_with_x() {
+    let s = Sbx::new();
+    let t = s.sign_in("ada.admin").await;
+    let mut body = welcome("alex.wilber.home@example.net", Some(false));
+    body["message"]["internetMessageHeaders"] = json!([
+        {"name": "X-Handover-Encrypt", "value": "OME"},
+        {"name": "x-lower", "value": "1"}
+    ]);
+    let r = s.graph(&t, "POST", "/me/sendMail", Some(body)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let out = s.get("/_sandbox/outbox.json").await.json();
+    let headers = out["messages"][0]["internetMessageHeaders"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(headers
+        .iter()
+        .any(|h| h["name"] == "X-Handover-Encrypt" && h["value"] == "OME"));
+    assert!(headers.iter().any(|h| h["name"] == "x-lower"));
+    let page = s.get("/_sandbox/outbox").await;
+    assert!(
+        page.text.contains("X-Handover-Encrypt"),
+        "the outbox page shows the header"
+    );
+
+    // Any other name is refused as Graph refuses it, and nothing is sent.
+    let mut body = welcome("alex.wilber.home@example.net", Some(false));
+    body["message"]["internetMessageHeaders"] = json!([{"name": "Handover-Encrypt", "value": "1"}]);
+    let r = s.graph(&t, "POST", "/me/sendMail", Some(body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let v: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["error"]["code"], "InvalidInternetMessageHeader");
+    assert_eq!(
+        v["error"]["message"],
+        "The internet message header name 'Handover-Encrypt' should start with 'x-' or 'X-'."
+    );
+    let out = s.get("/_sandbox/outbox.json").await.json();
+    assert_eq!(out["messages"].as_array().map(Vec::len), Some(1));
+}

@@ -339,7 +339,14 @@ pub struct MailMessage {
     pub cc: Vec<MailAddress>,
     /// Graph's default is `true`, which would leave the password in the admin's Sent Items.
     pub save_to_sent_items: bool,
+    /// Custom `x-` headers (`internetMessageHeaders`), e.g. the one the tenant's mail flow rule
+    /// matches to apply Purview Message Encryption. Graph takes at most
+    /// [`MAX_CUSTOM_HEADERS`] and refuses names not starting with `x-`.
+    pub headers: Vec<(String, String)>,
 }
+
+/// Graph's documented limit of custom headers on one message.
+pub const MAX_CUSTOM_HEADERS: usize = 5;
 
 impl MailMessage {
     /// An HTML message, not saved to Sent Items (the welcome module renders `html`).
@@ -351,6 +358,7 @@ impl MailMessage {
             to,
             cc,
             save_to_sent_items: false,
+            headers: Vec::new(),
         }
     }
 
@@ -397,6 +405,26 @@ pub fn send_mail(from_mailbox: Option<&str>, message: &MailMessage) -> Call {
     push_recipients(&mut json, "toRecipients", &message.to);
     if !message.cc.is_empty() {
         push_recipients(&mut json, "ccRecipients", &message.cc);
+    }
+    let custom: Vec<&(String, String)> = message
+        .headers
+        .iter()
+        .filter(|(name, _)| name.len() > 2 && name[..2].eq_ignore_ascii_case("x-"))
+        .take(MAX_CUSTOM_HEADERS)
+        .collect();
+    if !custom.is_empty() {
+        json.push_str(r#","internetMessageHeaders":["#);
+        for (i, (name, value)) in custom.into_iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(r#"{"name":"#);
+            push_json_string(&mut json, name);
+            json.push_str(r#","value":"#);
+            push_json_string(&mut json, value);
+            json.push('}');
+        }
+        json.push(']');
     }
     json.push_str(r#"},"saveToSentItems":"#);
     json.push_str(if message.save_to_sent_items {
@@ -461,6 +489,7 @@ mod tests {
                 name: None,
             }],
             save_to_sent_items: false,
+            headers: Vec::new(),
         };
         let call = send_mail(None, &msg);
         assert_eq!(call.path, "/me/sendMail");
@@ -485,6 +514,35 @@ mod tests {
             .is_none());
         let shared = send_mail(Some("help desk@contoso.com"), &msg);
         assert_eq!(shared.path, "/users/help%20desk%40contoso.com/sendMail");
+        assert!(v["message"].get("internetMessageHeaders").is_none());
+    }
+
+    #[test]
+    fn send_mail_carries_only_x_headers_at_most_five() {
+        let mut msg = MailMessage::html(
+            "Welcome".into(),
+            Secret::new("<p>hi</p>".into()),
+            vec![MailAddress {
+                address: "ada@example.org".into(),
+                name: None,
+            }],
+            vec![],
+        );
+        msg.headers
+            .push(("X-Handover-Encrypt".into(), "OME \"1\"".into()));
+        msg.headers.push(("Subject".into(), "no".into()));
+        for i in 0..6 {
+            msg.headers.push((format!("x-extra-{i}"), i.to_string()));
+        }
+        let v = body_json(&send_mail(None, &msg));
+        let headers = v["message"]["internetMessageHeaders"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(headers.len(), MAX_CUSTOM_HEADERS);
+        assert_eq!(headers[0]["name"], "X-Handover-Encrypt");
+        assert_eq!(headers[0]["value"], "OME \"1\"");
+        assert!(headers.iter().all(|h| h["name"] != "Subject"));
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod embed;
 mod shell;
 mod signin;
 mod theme;
+mod unlock;
+pub mod webcrypto;
 pub mod workflow;
 
 use std::rc::Rc;
@@ -17,8 +19,13 @@ use crate::config::Config;
 use crate::graph::fetch::{FetchTransport, SessionHolder};
 use crate::workflow::plan::AdminContext;
 
-/// Mounts the root component on `<body>`.
+/// Mounts the root component on `<body>`; a page opened with a sealed link (`#unlock=`) shows
+/// only the unlock view, and the link leaves the address bar first.
 pub fn mount() {
+    if let Some(link) = unlock::take_sealed_link() {
+        leptos::mount::mount_to_body(move || view! { <unlock::Unlock link=link/> });
+        return;
+    }
     leptos::mount::mount_to_body(shell::App);
 }
 

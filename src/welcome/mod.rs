@@ -157,6 +157,9 @@ pub enum CredentialKind {
         lifetime_minutes: u32,
         usable_once: bool,
     },
+    /// The credential is a sealed link to Handover's unlock view (the password encrypted in its
+    /// fragment); the passphrase comes by phone.
+    SealedLink,
 }
 
 /// The values for one email. The credential stays a [`Secret`] until it is written into the
@@ -219,6 +222,7 @@ impl WelcomeTemplate {
             label: match fields.kind {
                 CredentialKind::TemporaryPassword => "Temporary password",
                 CredentialKind::TemporaryAccessPass { .. } => "Temporary Access Pass",
+                CredentialKind::SealedLink => "Temporary password (sealed link)",
             },
             steps_html: steps_html(&steps),
             steps_text: steps_text(&steps),
@@ -352,6 +356,11 @@ fn first_sign_in_steps(kind: CredentialKind) -> [String; 3] {
                 if usable_once { ", for one sign-in only" } else { ", as many times as you need in that time" }
             ),
             "Set up your sign-in methods when asked, for example the Microsoft Authenticator app, and a password if your organisation asks for one.".into(),
+        ],
+        CredentialKind::SealedLink => [
+            "Open the sealed link above in your browser and type the passphrase IT reads to you by phone: the page shows your temporary password. This email does not contain it.".into(),
+            "Go to https://www.office.com, sign in with your username and that password, and choose a new password when asked.".into(),
+            "Set up multi-factor authentication when asked, for example the Microsoft Authenticator app on your phone.".into(),
         ],
     }
 }

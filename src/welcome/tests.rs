@@ -154,6 +154,26 @@ fn temporary_access_pass_wording() {
 }
 
 #[test]
+fn sealed_link_wording_carries_the_link_not_a_password() {
+    let link = Secret::new("https://handover.example/#unlock=v1.AAAA.BBBB.CCCC.DDDD".to_owned());
+    let email =
+        WelcomeTemplate::default().render(&fields("Anna", &link, CredentialKind::SealedLink));
+    let text = email.text.expose_secret();
+    assert!(
+        text.contains("Temporary password (sealed link): https://handover.example/#unlock=v1.AAAA.BBBB.CCCC.DDDD"),
+        "{text}"
+    );
+    assert!(
+        text.contains("passphrase IT reads to you by phone"),
+        "{text}"
+    );
+    assert!(email
+        .html
+        .expose_secret()
+        .contains("#unlock=v1.AAAA.BBBB.CCCC.DDDD"));
+}
+
+#[test]
 fn subject_stays_on_one_line() {
     let password = Secret::new("Xq7#mP2$vL9!wE4k".to_owned());
     let email = WelcomeTemplate::default().render(&fields(

@@ -17,6 +17,10 @@ pub struct ReceiptContext {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub saved_to_sent_items: bool,
+    /// The email carried a sealed link (the password encrypted in its fragment), not the password.
+    pub sealed_link: bool,
+    /// The encryption rule the email was marked for (header and/or subject tag), if any.
+    pub encryption_requested: Option<String>,
 }
 
 /// Who ran it.
@@ -58,6 +62,12 @@ pub struct EmailRecord {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub saved_to_sent_items: bool,
+    /// `password` (in the body) or `sealedLink` (the body holds a link whose fragment is the
+    /// password encrypted under a passphrase given by phone).
+    pub carries: &'static str,
+    /// Purview Message Encryption was requested through the tenant's mail flow rule: how the
+    /// message was marked. Whether the rule encrypted it is the tenant's to show (message trace).
+    pub encryption_requested: Option<String>,
     pub outcome: OutcomeRecord,
 }
 
@@ -145,6 +155,12 @@ impl Receipt {
             to: ctx.to.clone(),
             cc: ctx.cc.clone(),
             saved_to_sent_items: ctx.saved_to_sent_items,
+            carries: match (ctx.sealed_link, plan.path == ResetPath::TemporaryAccessPass) {
+                (_, true) => "temporaryAccessPass",
+                (true, false) => "sealedLink",
+                (false, false) => "password",
+            },
+            encryption_requested: ctx.encryption_requested.clone(),
             outcome: OutcomeRecord {
                 state,
                 detail,

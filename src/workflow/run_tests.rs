@@ -95,6 +95,7 @@ fn compose(credential: &Secret) -> MailMessage {
         }],
         cc: vec![],
         save_to_sent_items: false,
+        headers: Vec::new(),
     }
 }
 
@@ -673,6 +674,8 @@ fn the_receipt_never_contains_the_secret() {
         to: vec!["ada@example.org".into()],
         cc: vec![],
         saved_to_sent_items: false,
+        sealed_link: false,
+        encryption_requested: None,
     };
     let receipt = Receipt::new(&ctx, &admin(template::USER_ADMINISTRATOR), &p, &out.report);
     let text = receipt.to_json();
@@ -687,6 +690,32 @@ fn the_receipt_never_contains_the_secret() {
     assert_eq!(v["reset"]["requestId"], "outer-req-id");
     assert_eq!(v["email"]["outcome"]["state"], "sent");
     assert_eq!(v["email"]["to"], json!(["ada@example.org"]));
+    assert_eq!(v["email"]["carries"], "password");
+    let sealed = Receipt::new(
+        &ReceiptContext {
+            sealed_link: true,
+            ..ctx.clone()
+        },
+        &admin(template::USER_ADMINISTRATOR),
+        &p,
+        &out.report,
+    );
+    assert_eq!(sealed.email.as_ref().map(|e| e.carries), Some("sealedLink"));
+    assert_eq!(v["email"]["encryptionRequested"], Value::Null);
+    let encrypted = Receipt::new(
+        &ReceiptContext {
+            encryption_requested: Some("header X-Handover-Encrypt: OME".into()),
+            ..ctx.clone()
+        },
+        &admin(template::USER_ADMINISTRATOR),
+        &p,
+        &out.report,
+    );
+    let ev: Value = serde_json::from_str(&encrypted.to_json()).expect("receipt json");
+    assert_eq!(
+        ev["email"]["encryptionRequested"],
+        "header X-Handover-Encrypt: OME"
+    );
     assert_eq!(v["forceChangePasswordNextSignIn"], true);
     assert_eq!(v["steps"].as_array().map(Vec::len), Some(2));
     assert_eq!(

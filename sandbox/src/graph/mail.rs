@@ -303,12 +303,36 @@ pub fn send_mail(
     if !own {
         headers.push(json!({"name": "Sender", "value": sender["emailAddress"]["address"]}));
     }
-    if let Some(extra) = message
-        .get("internetMessageHeaders")
-        .and_then(Value::as_array)
-    {
-        headers.extend(extra.iter().cloned());
+    // Custom headers: Graph documents that their names must start with "x-" and refuses any
+    // other name with InvalidInternetMessageHeader (nothing is sent).
+    let mut custom = Vec::new();
+    match message.get("internetMessageHeaders") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(extra)) => {
+            for h in extra {
+                let name = h.get("name").and_then(Value::as_str).unwrap_or("");
+                let value = h.get("value").and_then(Value::as_str);
+                if !(name.len() > 2 && name[..2].eq_ignore_ascii_case("x-")) {
+                    return GResp::error(
+                        ctx,
+                        400,
+                        "InvalidInternetMessageHeader",
+                        &format!("The internet message header name '{name}' should start with 'x-' or 'X-'."),
+                    );
+                }
+                custom.push(json!({"name": name, "value": value.unwrap_or("")}));
+            }
+        }
+        Some(v) => {
+            return GResp::error(
+                ctx,
+                400,
+                "RequestBodyRead",
+                &format!("An unexpected '{}' node was found when reading from the JSON reader. A 'StartArray' node was expected.", if v.is_object() { "StartObject" } else { "PrimitiveValue" }),
+            )
+        }
     }
+    headers.extend(custom);
     let entry = json!({
         "id": util::guid(),
         "internetMessageId": message_id,

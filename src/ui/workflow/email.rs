@@ -111,7 +111,16 @@ pub fn credential_kind(flow: Flow, tracked: bool) -> CredentialKind {
         flow.mode.get_untracked()
     };
     if mode != CredentialMode::Tap {
-        return CredentialKind::TemporaryPassword;
+        let sealed = if tracked {
+            flow.sealed.get()
+        } else {
+            flow.sealed.get_untracked()
+        };
+        return if sealed {
+            CredentialKind::SealedLink
+        } else {
+            CredentialKind::TemporaryPassword
+        };
     }
     let options = if tracked {
         flow.tap_options()
@@ -169,8 +178,15 @@ pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> Ma
             name: None,
         })
         .collect();
-    let mut message = MailMessage::html(mail.subject.clone(), email.html, to, cc);
+    let subject = match &mail.encryption {
+        Some(rule) => rule.tag_subject(&mail.subject),
+        None => mail.subject.clone(),
+    };
+    let mut message = MailMessage::html(subject, email.html, to, cc);
     message.save_to_sent_items = mail.save_to_sent_items;
+    if let Some((name, value)) = mail.encryption.as_ref().and_then(|r| r.header.clone()) {
+        message.headers.push((name, value));
+    }
     message
 }
 
@@ -178,6 +194,9 @@ pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> Ma
 fn preview_email(app: AppCtx, flow: Flow) -> Option<(String, String)> {
     let target = flow.target()?;
     let mask = match flow.mode.get() {
+        _ if flow.sealed.get() && flow.mode.get() != CredentialMode::Tap => {
+            "[a sealed link to this page, made when you confirm]".to_owned()
+        }
         CredentialMode::Tap => "[the Temporary Access Pass, created when you confirm]".to_owned(),
         CredentialMode::Typed => {
             "\u{2022}".repeat(flow.typed.with(|t| t.as_ref().map_or(8, Secret::len)))
@@ -279,6 +298,43 @@ pub fn EmailStep() -> impl IntoView {
                     on:input=move |ev| flow.subject.set(event_target_value(&ev))
                 />
             </div>
+            {move || app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
+                <div class="wf-row">
+                    <label>
+                        <input
+                            type="checkbox"
+                            id="email-encrypt"
+                            prop:checked=move || flow.encrypt.get()
+                            on:change=move |ev| flow.encrypt.set(event_target_checked(&ev))
+                        />
+                        " Ask for encryption (Purview Message Encryption, by your tenant's mail flow rule)"
+                    </label>
+                </div>
+                <p class="muted" id="email-encrypt-note">
+                    "Marked with " {rule.describe()} ". Exchange Online encrypts it only if your tenant has the \
+                     matching mail flow rule (see docs/purview-encryption.md)."
+                </p>
+            })}
+            {move || (flow.mode.get() != CredentialMode::Tap).then(|| view! {
+                <div class="wf-row">
+                    <label>
+                        <input
+                            type="checkbox"
+                            id="email-sealed"
+                            prop:checked=move || flow.sealed.get()
+                            on:change=move |ev| flow.sealed.set(event_target_checked(&ev))
+                        />
+                        " Send a sealed link instead of the password"
+                    </label>
+                </div>
+                {move || flow.sealed.get().then(|| view! {
+                    <p class="muted" id="email-sealed-note">
+                        "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
+                         key from a passphrase by PBKDF2, 600,000 iterations). After the run you see the \
+                         passphrase once: read it to the user by phone. No server ever sees the link's secret part."
+                    </p>
+                })}
+            })}
             <div class="wf-row">
                 <label>
                     <input

@@ -2,7 +2,7 @@
 //! receipt. One file per screen; the state they share is in `state.rs`, and every decision is
 //! made by the pure `crate::workflow` (the plan, the runner, the receipt).
 
-mod actions;
+pub(crate) mod actions;
 mod confirm;
 mod credential;
 mod email;

@@ -49,9 +49,14 @@ fn retry_send(app: AppCtx, flow: Flow) {
     flow.busy.set(true);
     flow.after_note.set(None);
     let kind = kind_of(&info);
+    let link = info.sealed_link.clone();
     spawn_local(async move {
         let mut rng = browser::crypto_rng();
-        let compose_with = |secret: &Secret| compose(&mail, kind, secret);
+        // A sealed run sends the same link again, never the password.
+        let compose_with = |secret: &Secret| match &link {
+            Some(l) => compose(&mail, kind, &Secret::new(l.clone())),
+            None => compose(&mail, kind, secret),
+        };
         let draft = EmailDraft {
             from_mailbox: None,
             compose: &compose_with,
@@ -237,6 +242,12 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         } else {
             "; no copy in Sent Items"
         });
+        if e.carries == "sealedLink" {
+            s.push_str("; it carried a sealed link, not the password");
+        }
+        if let Some(rule) = &e.encryption_requested {
+            s.push_str(&format!("; encryption requested ({rule})"));
+        }
         if let Some(d) = &e.outcome.detail {
             s.push_str(&format!(" ({d})"));
         }
@@ -303,6 +314,17 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 <span class="muted">" The receipt never contains the password or the pass."</span>
             </p>
         </section>
+        {move || flow.unlock_passphrase.with(|p| p.as_ref().map(|p| p.expose_secret().to_owned())).map(|p| view! {
+            <section class="card wf-card" id="sealed-handover">
+                <h3>"Read this passphrase to the user by phone"</h3>
+                <p><code class="secret mono" id="sealed-passphrase">{p}</code></p>
+                <p class="muted">"The email holds only a sealed link; this passphrase opens it. Do not email \
+                    or chat it. It is shown only here and leaves the page when you hide it or reset another user."</p>
+                <button type="button" id="sealed-hide" on:click=move |_| flow.unlock_passphrase.set(None)>
+                    "I have read it to them: hide it"
+                </button>
+            </section>
+        })}
         <Aftermath/>
         <section class="card wf-card" id="after">
             <button type="button" class="primary" id="reset-another" on:click=move |_| flow.start_over()>

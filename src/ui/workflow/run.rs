@@ -91,6 +91,12 @@ pub fn receipt_of(info: &RunInfo, report: &RunReport) -> Receipt {
         to: info.mail.iter().map(|m| m.to.clone()).collect(),
         cc: info.mail.as_ref().map(|m| m.cc.clone()).unwrap_or_default(),
         saved_to_sent_items: info.mail.as_ref().is_some_and(|m| m.save_to_sent_items),
+        sealed_link: info.sealed_link.is_some(),
+        encryption_requested: info
+            .mail
+            .as_ref()
+            .and_then(|m| m.encryption.as_ref())
+            .map(|r| r.describe()),
     };
     Receipt::new(&ctx, &info.admin, &info.plan, report)
 }
@@ -168,6 +174,15 @@ pub fn start_run(app: AppCtx, flow: Flow) {
         upn: target.user_principal_name.clone().unwrap_or_default(),
         ticket: ticket_text(&ticket),
         sender_name: sender_name(&app),
+        sealed: flow.sealed.get_untracked() && mode != CredentialMode::Tap,
+        encryption: flow
+            .encrypt
+            .get_untracked()
+            .then(|| {
+                app.config
+                    .with_value(|c| c.as_ref().and_then(|c| c.encryption.clone()))
+            })
+            .flatten(),
     });
     let kind = credential_kind(flow, false);
     let mut info = RunInfo {
@@ -179,16 +194,41 @@ pub fn start_run(app: AppCtx, flow: Flow) {
         finished_at: String::new(),
         last_change_before: target.last_password_change_date_time.clone(),
         tap: tap.as_ref().map(|(_, o)| o.clone()),
+        sealed_link: None,
     };
     flow.lines.set(Vec::new());
     flow.stage.set(Stage::Running);
     spawn_local(async move {
         let mut rng = browser::crypto_rng();
+        // A sealed link is made before anything is written: if the browser cannot, nothing happens.
+        if info.mail.as_ref().is_some_and(|m| m.sealed) {
+            let Some(pw) = password.as_ref() else {
+                return;
+            };
+            match make_sealed_link(pw, &mut rng).await {
+                Ok((link, passphrase)) => {
+                    info.sealed_link = Some(link);
+                    flow.unlock_passphrase.set(Some(passphrase));
+                }
+                Err(e) => {
+                    flow.generate_error
+                        .set(Some(format!("The sealed link could not be made: {e}")));
+                    flow.stage.set(Stage::Compose);
+                    return;
+                }
+            }
+        }
         let mail = info.mail.clone();
-        let compose_with = move |secret: &Secret| match &mail {
-            Some(m) => compose(m, kind, secret),
-            // Not called without a draft.
-            None => compose(&MailPlan::default(), kind, secret),
+        let link = info.sealed_link.clone();
+        let compose_with = move |secret: &Secret| {
+            let link = link.as_ref().map(|l| Secret::new(l.clone()));
+            // The sealed link replaces the password in the email.
+            let carried = link.as_ref().unwrap_or(secret);
+            match &mail {
+                Some(m) => compose(m, kind, carried),
+                // Not called without a draft.
+                None => compose(&MailPlan::default(), kind, carried),
+            }
         };
         let draft = info.mail.as_ref().map(|_| EmailDraft {
             from_mailbox: None,
@@ -204,6 +244,25 @@ pub fn start_run(app: AppCtx, flow: Flow) {
     });
 }
 
+/// Seals `password` for the email: a fresh passphrase (shown once to the admin), salt and IV,
+/// WebCrypto's PBKDF2 and AES-GCM, and the link to this page with the result in its fragment.
+async fn make_sealed_link(
+    password: &Secret,
+    rng: &mut (impl rand::CryptoRng + ?Sized),
+) -> Result<(String, Secret), String> {
+    use crate::credential::sealed::{
+        generate_unlock_passphrase, link_url, random_salt_iv, DEFAULT_UNLOCK_WORDS,
+    };
+    let passphrase = generate_unlock_passphrase(rng, DEFAULT_UNLOCK_WORDS);
+    let (salt, iv) = random_salt_iv(rng);
+    let link = crate::ui::webcrypto::seal(password, &passphrase, salt, iv).await?;
+    let page = browser::window()
+        .location()
+        .href()
+        .map_err(|_| "no page address".to_owned())?;
+    Ok((link_url(&page, &link), passphrase))
+}
+
 /// The kind of credential a finished run carried.
 pub fn kind_of(info: &RunInfo) -> CredentialKind {
     match &info.tap {
@@ -211,6 +270,7 @@ pub fn kind_of(info: &RunInfo) -> CredentialKind {
             lifetime_minutes: o.lifetime_minutes,
             usable_once: o.usable_once,
         },
+        None if info.sealed_link.is_some() => CredentialKind::SealedLink,
         None => CredentialKind::TemporaryPassword,
     }
 }

@@ -96,6 +96,10 @@ pub struct MailPlan {
     pub upn: String,
     pub ticket: String,
     pub sender_name: String,
+    /// The email carries a sealed link instead of the password.
+    pub sealed: bool,
+    /// The tenant's encryption rule, when the admin asked for it to apply.
+    pub encryption: Option<crate::config::EncryptionRule>,
 }
 
 /// What the receipt needs besides the report.
@@ -110,6 +114,8 @@ pub struct RunInfo {
     /// `lastPasswordChangeDateTime` at Review, to tell whether a lost reset happened.
     pub last_change_before: Option<String>,
     pub tap: Option<TapOptions>,
+    /// The sealed link the email carried (ciphertext in its fragment), for "retry sending".
+    pub sealed_link: Option<String>,
 }
 
 /// Every signal of the workflow. Copy: arena handles.
@@ -140,6 +146,12 @@ pub struct Flow {
     pub cc: RwSignal<String>,
     pub subject: RwSignal<String>,
     pub save_sent: RwSignal<bool>,
+    /// Send a sealed link (password encrypted in its fragment) instead of the password.
+    pub sealed: RwSignal<bool>,
+    /// Mark the email for the tenant's encryption rule (when config names one).
+    pub encrypt: RwSignal<bool>,
+    /// The sealed link's passphrase, shown once to the admin to read by phone.
+    pub unlock_passphrase: RwSignal<Option<Secret>, LocalStorage>,
 
     pub ticket: RwSignal<String>,
     pub confirm_upn: RwSignal<String>,
@@ -216,6 +228,9 @@ impl Flow {
             cc: RwSignal::new(String::new()),
             subject: RwSignal::new(String::new()),
             save_sent: RwSignal::new(false),
+            sealed: RwSignal::new(false),
+            encrypt: RwSignal::new(true),
+            unlock_passphrase: RwSignal::new_local(None),
             ticket: RwSignal::new(String::new()),
             confirm_upn: RwSignal::new(String::new()),
             stage: RwSignal::new(Stage::Compose),
@@ -271,6 +286,8 @@ impl Flow {
         self.cc.set(String::new());
         self.subject.set(String::new());
         self.save_sent.set(false);
+        self.sealed.set(false);
+        self.encrypt.set(true);
         self.confirm_upn.set(String::new());
     }
 
@@ -279,6 +296,7 @@ impl Flow {
         self.clear_composition();
         self.report.set(None);
         self.run_credential.set(None);
+        self.unlock_passphrase.set(None);
         self.run_info.set(None);
         self.receipt.set(None);
         self.lines.set(Vec::new());

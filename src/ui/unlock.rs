@@ -1,0 +1,132 @@
+//! The unlock view: the page opened with a sealed link (`#unlock=v1....`). It takes the link out
+//! of the address bar and history before anything else, asks for the passphrase read over the
+//! phone, and shows the password with copy. No sign-in, no config, no request with the link.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
+
+use super::webcrypto::{open, UnlockFailure};
+use super::workflow::actions::CopyButton;
+use crate::auth::browser;
+use crate::credential::sealed::{normalize_passphrase, LinkError, SealedLink};
+use crate::secret::Secret;
+
+/// Reads a sealed link from `location.hash` and clears it from the address bar and the
+/// current history entry (`history.replaceState`). `None`: the page was not opened with one.
+pub fn take_sealed_link() -> Option<Result<SealedLink, LinkError>> {
+    let w = browser::window();
+    let location = w.location();
+    let hash = location.hash().ok()?;
+    let link = SealedLink::from_hash(&hash)?;
+    let path = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = w.history() {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
+    }
+    Some(link)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Status {
+    Waiting,
+    Working,
+    Failed(String, &'static str),
+}
+
+#[component]
+pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
+    let link = match link {
+        Ok(l) => l,
+        Err(e) => {
+            return view! {
+                <main id="handover-app" data-phase="unlock">
+                    <h1>"Handover"</h1>
+                    <section class="card" id="unlock" role="alert">
+                        <h2 class="error">"This link cannot be opened"</h2>
+                        <p id="unlock-error" data-reason="link">{e.to_string()}</p>
+                    </section>
+                </main>
+            }
+            .into_any()
+        }
+    };
+    let link = StoredValue::new(link);
+    let typed = RwSignal::new(String::new());
+    let status = RwSignal::new(Status::Waiting);
+    let password: RwSignal<Option<Secret>, LocalStorage> = RwSignal::new_local(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if status.get_untracked() == Status::Working {
+            return;
+        }
+        let phrase = normalize_passphrase(&typed.get_untracked());
+        if phrase.is_empty() {
+            status.set(Status::Failed(
+                "Type the passphrase you were given by phone.".into(),
+                "empty",
+            ));
+            return;
+        }
+        status.set(Status::Working);
+        spawn_local(async move {
+            let link = link.get_value();
+            match open(&link, &phrase).await {
+                Ok(p) => {
+                    typed.set(String::new());
+                    password.set(Some(p));
+                    status.set(Status::Waiting);
+                }
+                Err(UnlockFailure::Open(e)) => {
+                    let reason = match e {
+                        crate::credential::sealed::OpenError::WrongPassphrase => "passphrase",
+                        crate::credential::sealed::OpenError::Tampered => "tampered",
+                    };
+                    status.set(Status::Failed(e.to_string(), reason));
+                }
+                Err(UnlockFailure::Browser(e)) => status.set(Status::Failed(e, "browser")),
+            }
+        });
+    };
+    let copy = Callback::new(move |()| {
+        password.with_untracked(|p| p.as_ref().map(|s| s.expose_secret().to_owned()))
+    });
+    view! {
+        <main id="handover-app" data-phase="unlock">
+            <h1>"Handover"</h1>
+            <section class="card" id="unlock">
+                <h2>"Your temporary password"</h2>
+                {move || match password.with(|p| p.as_ref().map(|s| s.expose_secret().to_owned())) {
+                    Some(p) => view! {
+                        <p>"Sign in with this password; you will be asked to choose a new one."</p>
+                        <p><code class="secret mono" id="unlock-password">{p}</code> " " <CopyButton id="unlock-copy" text=copy/></p>
+                        <p class="muted">"Close this page once you have signed in: the password is not kept anywhere."</p>
+                    }.into_any(),
+                    None => view! {
+                        <p>"Type the passphrase IT read to you by phone. The password is decrypted in this \
+                            browser; the link never leaves it."</p>
+                        <form id="unlock-form" on:submit=submit>
+                            <label for="unlock-passphrase">"Passphrase"</label>
+                            <input id="unlock-passphrase" type="text" autocomplete="off" spellcheck="false"
+                                autocapitalize="off" prop:value=move || typed.get()
+                                on:input=move |ev| typed.set(event_target_value(&ev))/>
+                            <button type="submit" id="unlock-open" disabled=move || status.get() == Status::Working>
+                                {move || if status.get() == Status::Working { "Unlocking…" } else { "Unlock" }}
+                            </button>
+                        </form>
+                        {move || match status.get() {
+                            Status::Failed(message, reason) => view! {
+                                <p class="error" id="unlock-error" data-reason=reason role="alert">{message}</p>
+                            }.into_any(),
+                            _ => ().into_any(),
+                        }}
+                    }.into_any(),
+                }}
+            </section>
+        </main>
+    }
+    .into_any()
+}
