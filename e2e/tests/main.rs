@@ -5,6 +5,7 @@ mod deploy;
 mod embed;
 mod faults;
 mod foundation;
+mod print;
 mod scan;
 mod security;
 mod signin;
@@ -22,6 +23,7 @@ fn main() {
         embed::refused_when_framed_by_others,
         embed::theme_from_config,
         embed::bad_theme_explained,
+        print::sheet_alone_on_paper,
         signin::missing_mail_send_reported,
         deploy::base_path_signs_in,
         signin::sign_out_forgets,

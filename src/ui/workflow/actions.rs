@@ -29,7 +29,8 @@ pub fn copy_text(text: &str) {
     copy_text_then(text, |_| {});
 }
 
-/// Opens the browser's print dialog; the print stylesheet shows only `.wf-print`.
+/// Opens the browser's print dialog; the print stylesheet shows only `.wf-print` (the sheet for
+/// the user, `print.rs`).
 pub fn print_page() {
     // The print dialog cannot fail in a way the admin could act on.
     let _ = browser::window().print();

@@ -9,6 +9,7 @@ mod email;
 mod embed;
 mod find;
 mod leave_guard;
+mod print;
 mod receipt;
 mod review;
 mod run;

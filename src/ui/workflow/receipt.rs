@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 
 use super::actions::{json_download_href, print_page, CopyButton};
 use super::email::compose;
+use super::print::PrintSheet;
 use super::review::{path_token, short_time};
 use super::run::{keeps_credential, kind_of, on_event, receipt_of};
 use super::state::{use_flow, Flow, ReviewState, Stage};
@@ -397,7 +398,7 @@ fn Aftermath() -> impl IntoView {
             let failed = n == NextAction::ShowCredentialAndOfferResend;
             let unknown = n == NextAction::ConfirmDeliveryBeforeResending;
             view! {
-                <section class="card wf-card wf-print" id="credential-handover">
+                <section class="card wf-card" id="credential-handover">
                     {failed.then(|| view! {
                         <div id="email-failed" class="wf-alert" role="alert">
                             <h2 class="error">"The reset worked, but the welcome email was not sent"</h2>
@@ -421,7 +422,7 @@ fn Aftermath() -> impl IntoView {
                     <p class="wf-actions no-print">
                         <CopyButton id="copy-credential" text=copy/>
                         " "
-                        <button type="button" id="print-credential" on:click=move |_| print_page()>"Print"</button>
+                        <button type="button" id="print-credential" on:click=move |_| print_page()>"Print for the user"</button>
                         {(failed || unknown).then(|| view! {
                             " "
                             <button
@@ -434,6 +435,7 @@ fn Aftermath() -> impl IntoView {
                             </button>
                         })}
                     </p>
+                    <PrintSheet/>
                 </section>
             }
         })

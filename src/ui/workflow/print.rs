@@ -1,0 +1,96 @@
+//! The sheet printed for the user (Microsoft's advice for handing over a first credential:
+//! in person or on paper rather than by email): their name, username, the temporary password or
+//! Temporary Access Pass and how to sign in. Hidden on screen; the print stylesheet shows it and
+//! nothing else.
+
+use leptos::prelude::*;
+
+use super::state::use_flow;
+use crate::ui::use_app;
+
+/// The printable sheet; rendered only while the credential is still in memory.
+#[component]
+pub fn PrintSheet() -> impl IntoView {
+    let flow = use_flow();
+    let app = use_app();
+    let info = move || flow.run_info.get();
+    let name = move || {
+        info()
+            .map(|i| i.plan.target_display_name.clone())
+            .unwrap_or_default()
+    };
+    let upn = move || {
+        info()
+            .and_then(|i| i.plan.target_user_principal_name)
+            .unwrap_or_default()
+    };
+    let tap = move || info().and_then(|i| i.tap);
+    let credential = move || {
+        flow.run_credential
+            .with(|c| c.as_ref().map(|s| s.expose_secret().to_owned()))
+            .unwrap_or_default()
+    };
+    let product = move || {
+        app.config
+            .with_value(|c| c.as_ref().map(|c| c.theme.name().to_owned()))
+            .unwrap_or_else(|| "Handover".into())
+    };
+    let steps = move || {
+        match tap() {
+        Some(t) => {
+            let validity = format!(
+                "The pass works for {} minutes{}{}.",
+                t.lifetime_minutes,
+                t.start
+                    .as_deref()
+                    .map(|s| format!(" from {s}"))
+                    .unwrap_or_default(),
+                if t.usable_once { ", once" } else { "" }
+            );
+            view! {
+                <ol>
+                    <li>"On your computer or phone, open https://aka.ms/mysecurityinfo."</li>
+                    <li>"Enter your username, then the Temporary Access Pass when you are asked for it."</li>
+                    <li>"Add a sign-in method as the page guides you (the Microsoft Authenticator app, or a passkey)."</li>
+                </ol>
+                <p>{validity}</p>
+            }
+            .into_any()
+        }
+        None => view! {
+            <ol>
+                <li>"Open https://www.office.com and choose Sign in."</li>
+                <li>"Enter your username, then the temporary password."</li>
+                <li>"Choose a new password when you are asked to. The temporary one then stops working."</li>
+                <li>"If you are asked to set up the Microsoft Authenticator app or another method, follow the steps."</li>
+            </ol>
+        }
+        .into_any(),
+    }
+    };
+    let label = move || {
+        if tap().is_some() {
+            "Temporary Access Pass"
+        } else {
+            "Temporary password"
+        }
+    };
+    view! {
+        <section class="wf-print wf-print-sheet" id="print-sheet" aria-hidden="true">
+            <p class="print-from">{product}</p>
+            <h2>"Your Microsoft 365 account"</h2>
+            <dl>
+                <dt>"Name"</dt>
+                <dd id="print-name">{name}</dd>
+                <dt>"Username"</dt>
+                <dd class="mono" id="print-upn">{upn}</dd>
+                <dt>{label}</dt>
+                <dd class="mono print-secret" id="print-credential-value">{credential}</dd>
+            </dl>
+            <h3>"How to sign in"</h3>
+            {steps}
+            <p class="print-note">"Keep this sheet to yourself, and destroy it once you have signed in. \
+                Nobody from IT will ever ask you for your password."</p>
+        </section>
+    }
+}
