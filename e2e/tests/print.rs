@@ -89,6 +89,23 @@ pub async fn sheet_alone_on_paper(t: Ctx) -> TestResult {
         outside.as_array().is_some_and(Vec::is_empty),
         "in print, these are visible besides the sheet: {outside}"
     );
+    // The hidden page takes no room (no blank pages after the sheet).
+    let heights = t
+        .browser
+        .execute(
+            "return [document.documentElement.scrollHeight,\
+                     Math.ceil(document.getElementById('print-sheet').getBoundingClientRect().bottom)];",
+            vec![],
+        )
+        .await?;
+    let (page, sheet_bottom) = (
+        heights[0].as_f64().unwrap_or(0.0),
+        heights[1].as_f64().unwrap_or(0.0),
+    );
+    ensure!(
+        sheet_bottom > 0.0 && page <= sheet_bottom.max(900.0) + 1.0,
+        "in print the page is {page} px high but the sheet ends at {sheet_bottom} px"
+    );
     let png = t.browser.screenshot().await?;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&dir)?;
