@@ -94,9 +94,16 @@ pub async fn fetch_text(
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_mode(web_sys::RequestMode::Cors);
-    // Never send or store cookies for these hosts; never let a cache keep an answer.
+    // Never send or store cookies for these hosts.
     init.set_credentials(web_sys::RequestCredentials::Omit);
-    init.set_cache(web_sys::RequestCache::NoStore);
+    // Never let the HTTP cache keep a read (user profiles, roles, methods). Writes and `$batch` are
+    // POST/PATCH, whose answers an HTTP cache does not store, so they keep the default mode: with
+    // `no-store` Chromium also skips its CORS preflight cache, which made every `$batch` (and so
+    // every reset) wait one extra round trip for a fresh OPTIONS (measured with `cargo xtask bench`).
+    // The token endpoint answers with `Cache-Control: no-store` itself (RFC 6749 section 5.1).
+    if method == "GET" {
+        init.set_cache(web_sys::RequestCache::NoStore);
+    }
     init.set_referrer_policy(web_sys::ReferrerPolicy::NoReferrer);
     let h = web_sys::Headers::new().map_err(js_err)?;
     for (k, v) in headers {
