@@ -23,10 +23,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Client;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-use crate::control::{get_json, post_json};
+use crate::control::{exchange, get_json, post_json, Answer};
 use crate::page::{click, css_string, exists, set_value, text_of, value_of, wait_enabled};
 use crate::{open_browser, sign_in_as, wait_for, wait_for_text, Driver, Setup};
 
@@ -807,23 +805,7 @@ async fn baseline_once(port: u16, latency_ms: u64, n: usize) -> Result<(f64, Vec
     Ok((wall, graph_log))
 }
 
-/// An HTTP answer.
-struct Answer {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-        })
-    }
-}
-
-/// One HTTP/1.1 request on its own loopback connection.
+/// One request to the sandbox's API origin (`localhost`), as a plain HTTP client would send it.
 async fn http(
     port: u16,
     method: &str,
@@ -831,50 +813,15 @@ async fn http(
     headers: &[(&str, &str)],
     body: Option<String>,
 ) -> Result<Answer, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
-        .await
-        .map_err(|e| format!("cannot reach the sandbox on port {port}: {e}"))?;
-    let body = body.unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .and(stream.write_all(body.as_bytes()).await)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .await
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("{method} {path}: not an HTTP answer"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("{method} {path}: no status"))?;
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
-    let body = if chunked {
-        crate::control::dechunk(rest).ok_or_else(|| format!("{method} {path}: bad chunks"))?
-    } else {
-        rest.to_owned()
-    };
-    Ok(Answer {
-        status,
-        head: head.to_owned(),
-        body,
-    })
+    exchange(
+        port,
+        "localhost",
+        method,
+        path,
+        headers,
+        &body.unwrap_or_default(),
+    )
+    .await
 }
 
 // ---- Plumbing ---------------------------------------------------------------------------------

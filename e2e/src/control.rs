@@ -5,22 +5,57 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Sends one request to `http://127.0.0.1:{port}{path}` and returns (status, body).
+/// Sends one JSON request to `http://127.0.0.1:{port}{path}` and returns (status, body).
 pub async fn request(
     port: u16,
     method: &str,
     path: &str,
     body: Option<&Value>,
 ) -> Result<(u16, String), String> {
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let json = [("Content-Type", "application/json")];
+    let a = exchange(port, "127.0.0.1", method, path, &json, &body).await?;
+    Ok((a.status, a.body))
+}
+
+/// An HTTP answer: its status, its head (status line and headers) and its body, de-chunked.
+pub struct Answer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Answer {
+    /// The value of the first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// One HTTP/1.1 request on its own loopback connection to `port`, sent with
+/// `Host: {host}:{port}` (the sandbox serves the page on 127.0.0.1 and its API on localhost).
+pub async fn exchange(
+    port: u16,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<Answer, String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .await
         .map_err(|e| format!("cannot reach the sandbox on port {port}: {e}"))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
     stream
         .write_all(head.as_bytes())
         .await
@@ -31,10 +66,10 @@ pub async fn request(
         .read_to_end(&mut raw)
         .await
         .map_err(|e| format!("{method} {path}: {e}"))?;
-    parse_response(&raw).ok_or_else(|| format!("{method} {path}: not an HTTP answer"))
+    parse_answer(&raw).ok_or_else(|| format!("{method} {path}: not an HTTP answer"))
 }
 
-fn parse_response(raw: &[u8]) -> Option<(u16, String)> {
+fn parse_answer(raw: &[u8]) -> Option<Answer> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
@@ -47,7 +82,11 @@ fn parse_response(raw: &[u8]) -> Option<(u16, String)> {
     } else {
         body.to_string()
     };
-    Some((status, body))
+    Some(Answer {
+        status,
+        head: head.to_owned(),
+        body,
+    })
 }
 
 pub(crate) fn dechunk(mut rest: &str) -> Option<String> {
@@ -83,15 +122,25 @@ pub async fn post_json(port: u16, path: &str, body: &Value) -> Result<String, St
 
 #[cfg(test)]
 mod tests {
-    use super::parse_response;
+    use super::parse_answer;
 
     #[test]
     fn reads_plain_and_chunked_answers() {
+        let read = |raw: &[u8]| parse_answer(raw).map(|a| (a.status, a.body));
         let plain = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
-        assert_eq!(parse_response(plain), Some((200, "{}".to_string())));
+        assert_eq!(read(plain), Some((200, "{}".to_string())));
         let chunked =
             b"HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked), Some((404, "abcde".to_string())));
-        assert_eq!(parse_response(b"garbage"), None);
+        assert_eq!(read(chunked), Some((404, "abcde".to_string())));
+        assert_eq!(read(b"garbage"), None);
+    }
+
+    #[test]
+    fn headers_are_read_in_any_case() {
+        let raw = b"HTTP/1.1 302 Found\r\nLocation: /cb?code=x\r\n\r\n";
+        let a = parse_answer(raw).expect("an answer");
+        assert_eq!(a.header("location"), Some("/cb?code=x"));
+        assert_eq!(a.header("LOCATION"), Some("/cb?code=x"));
+        assert_eq!(a.header("retry-after"), None);
     }
 }

@@ -17,6 +17,7 @@ pub mod cdp;
 pub mod control;
 pub mod logs;
 pub mod portal;
+mod wd;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;

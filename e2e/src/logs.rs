@@ -2,39 +2,15 @@
 //! performance log (DevTools Network and Page events), read through ChromeDriver's log endpoint,
 //! which fantoccini does not wrap. Each read returns the entries since the previous read.
 
-use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::Client;
 use serde_json::{json, Value};
 
-/// `POST /session/{id}/se/log {"type": kind}` (ChromeDriver's log endpoint).
-#[derive(Debug)]
-struct GetLog(&'static str);
+use crate::wd::session_post;
 
-impl WebDriverCompatibleCommand for GetLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({ "type": self.0 }).to_string()),
-        )
-    }
-}
-
+/// The entries of ChromeDriver's log `kind` since the last read (`POST /session/{id}/se/log`).
 async fn read(browser: &Client, kind: &'static str) -> Result<Vec<Value>, String> {
-    let v = browser
-        .issue_cmd(GetLog(kind))
-        .await
-        .map_err(|e| format!("reading the {kind} log: {e}"))?;
+    let what = format!("reading the {kind} log");
+    let v = session_post(browser, "se/log", json!({ "type": kind }), &what).await?;
     v.as_array()
         .cloned()
         .ok_or_else(|| format!("the {kind} log is not a list: {v}"))

@@ -31,13 +31,21 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let started = Instant::now();
     let mut out = root.join("target/bench.json");
     let mut pass_on: Vec<String> = Vec::new();
+    // The driver's defaults, echoed in the progress line; an option passed on replaces them.
+    let (mut loads, mut runs, mut latency_ms) = (10, 5, 100);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--loads" | "--runs" | "--latency-ms" => {
                 let v = it.next().ok_or(format!("{a} needs a number\n\n{HELP}"))?;
-                v.parse::<u64>()
+                let n = v
+                    .parse::<u64>()
                     .map_err(|_| format!("{a} needs a whole number, not {v:?}"))?;
+                match a.as_str() {
+                    "--loads" => loads = n,
+                    "--runs" => runs = n,
+                    _ => latency_ms = n,
+                }
                 pass_on.push(a.clone());
                 pass_on.push(v.clone());
             }
@@ -61,9 +69,11 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let browser_out = out.with_extension("browser.json");
     let _ = std::fs::remove_file(&browser_out);
     step(
-        "Measuring in headless Chromium against the sandbox: 10 cold page loads, 5 runs of each \
-         reset path with latency added to every request, and the by-hand baseline (builds the \
-         e2e bench driver first; a few minutes)",
+        &format!(
+            "Measuring in headless Chromium against the sandbox: {loads} cold page loads, {runs} \
+             runs of each reset path with {latency_ms} ms added to every request, and the by-hand \
+             baseline (builds the e2e bench driver first; a few minutes)"
+        ),
         || {
             let mut cmd = Command::new("cargo");
             cmd.args([
