@@ -435,6 +435,75 @@ async fn temporary_access_pass_rules() {
 }
 
 #[tokio::test]
+async fn the_audit_log_filters_by_target_and_time_and_keeps_the_client_request_id() {
+    let s = Sbx::new();
+    let uma = s.sign_in("uma.useradmin").await;
+    let ada = s.sign_in("ada.admin").await;
+    let alex = s.user_id(&ada, &upn("alex.wilber")).await;
+    for (who, crid) in [
+        ("alex.wilber", "0a0a0a0a-1111-4222-8333-444444444444"),
+        ("megan.bowen", "0b0b0b0b-1111-4222-8333-444444444444"),
+    ] {
+        let r = s
+            .graph_h(
+                &uma,
+                "PATCH",
+                &format!("/users/{}", upn(who)),
+                &[("client-request-id", crid)],
+                Some(profile("Blue-Harbor-42!")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    }
+    // Both documented spellings of the lambda; the id compares without regard to case.
+    for f in [
+        format!("activityDateTime ge 2000-01-01T00:00:00Z and activityDisplayName eq 'Reset user password' and targetResources/any(t: t/id eq '{alex}')"),
+        format!("targetResources/any(t:t/id eq '{}') and activityDisplayName eq 'Reset user password'", alex.to_uppercase()),
+    ] {
+        let r = s
+            .graph(
+                &ada,
+                "GET",
+                &format!("/auditLogs/directoryAudits?$filter={}", query_encode(&f)),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{f}: {}", r.text);
+        let v = r.json();
+        let list = v["value"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "{f}: {v}");
+        assert_eq!(list[0]["targetResources"][0]["id"], alex.as_str());
+        assert_eq!(list[0]["correlationId"], "0a0a0a0a-1111-4222-8333-444444444444");
+        assert!(list[0]["id"].as_str().is_some_and(|id| !id.is_empty()));
+    }
+    // A time after the resets finds nothing.
+    let f = format!(
+        "activityDateTime ge 2999-01-01T00:00:00Z and targetResources/any(t: t/id eq '{alex}')"
+    );
+    let r = s
+        .graph(
+            &ada,
+            "GET",
+            &format!("/auditLogs/directoryAudits?$filter={}", query_encode(&f)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["value"].as_array().unwrap().len(), 0);
+    // Properties of targetResources that are not documented as filterable are refused.
+    let f = "targetResources/any(t: t/type eq 'User')";
+    let r = s
+        .graph(
+            &ada,
+            "GET",
+            &format!("/auditLogs/directoryAudits?$filter={}", query_encode(f)),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+}
+
+#[tokio::test]
 async fn the_audit_log_records_resets_by_activity() {
     let s = Sbx::new();
     let uma = s.sign_in("uma.useradmin").await;

@@ -58,6 +58,7 @@ pub fn list(shared: &Shared, caller: &Caller, ctx: &Ctx, req: &GReq) -> GResp {
                         "result",
                         "loggedByService",
                         "correlationId",
+                        "targetResources",
                     ]
                     .iter()
                     .any(|x| x.eq_ignore_ascii_case(name))
@@ -66,6 +67,23 @@ pub fn list(shared: &Shared, caller: &Caller, ctx: &Ctx, req: &GReq) -> GResp {
                             ctx,
                             "BadRequest",
                             &format!("Invalid filter clause: property '{name}' is not supported in the sandbox's directoryAudits filter."),
+                        );
+                    }
+                }
+                for (coll, inner) in p.any_clauses() {
+                    // Documented: targetResources supports $filter (eq) on id and displayName,
+                    // and startswith on displayName.
+                    if !coll.eq_ignore_ascii_case("targetResources")
+                        || inner.iter().any(|x| {
+                            !["id", "displayName"]
+                                .iter()
+                                .any(|k| k.eq_ignore_ascii_case(x))
+                        })
+                    {
+                        return bad_request(
+                            ctx,
+                            "BadRequest",
+                            &format!("Invalid filter clause: any() on '{coll}' with properties {inner:?} is not supported in the sandbox's directoryAudits filter; use targetResources/any(t: t/id eq '...')."),
                         );
                     }
                 }
@@ -101,6 +119,14 @@ pub fn list(shared: &Shared, caller: &Caller, ctx: &Ctx, req: &GReq) -> GResp {
         .filter(|a| {
             filter.as_ref().is_none_or(|f| {
                 f.eval(&|p: &str| {
+                    if p.eq_ignore_ascii_case("targetResources") {
+                        return Field::Objects(
+                            a.get("targetResources")
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default(),
+                        );
+                    }
                     let key = [
                         "activityDisplayName",
                         "activityDateTime",

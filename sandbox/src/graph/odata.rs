@@ -15,6 +15,9 @@ pub enum Lit {
 pub enum Filter {
     Cmp(String, CmpOp, Lit),
     StartsWith(String, String),
+    /// `collection/any(v: <filter on v/...>)`: the inner filter names properties of one element
+    /// (without the `v/` prefix).
+    Any(String, Box<Filter>),
     And(Box<Filter>, Box<Filter>),
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
@@ -34,6 +37,8 @@ pub enum CmpOp {
 pub enum Field {
     Str(Option<String>),
     Bool(Option<bool>),
+    /// A collection of objects, for `any(...)`: each element's string properties.
+    Objects(Vec<serde_json::Value>),
 }
 
 #[derive(Debug, PartialEq)]
@@ -181,6 +186,11 @@ impl Parser<'_> {
             Some(Tok::Word(w, _)) => {
                 self.pos += 1;
                 if let Some(Tok::Open(_)) = self.toks.get(self.pos) {
+                    let n = w.len();
+                    if n > 4 && w.is_char_boundary(n - 4) && w[n - 4..].eq_ignore_ascii_case("/any")
+                    {
+                        return self.any_lambda(&w[..n - 4]);
+                    }
                     // A function call.
                     if !w.eq_ignore_ascii_case("startswith") {
                         return Err(FilterError::Unsupported(format!(
@@ -237,6 +247,70 @@ impl Parser<'_> {
     }
 }
 
+impl Parser<'_> {
+    /// After `coll/any`: `(v: v/prop op 'lit' [and|or ...])`. The lambda variable may be glued to
+    /// the colon (`t:t/id`) or not (`t: t/id`).
+    fn any_lambda(&mut self, coll: &str) -> Result<Filter, FilterError> {
+        self.pos += 1; // the '('
+        let var = match self.toks.get(self.pos).cloned() {
+            Some(Tok::Word(w, p)) => match w.split_once(':') {
+                Some((v, "")) => {
+                    self.pos += 1;
+                    v.to_string()
+                }
+                Some((v, rest)) => {
+                    // Glued: split the token in two.
+                    self.toks[self.pos] = Tok::Word(rest.to_string(), p + v.len() + 1);
+                    v.to_string()
+                }
+                None => return Err(self.err_at()),
+            },
+            _ => return Err(self.err_at()),
+        };
+        if var.is_empty() {
+            return Err(self.err_at());
+        }
+        let inner = self.or_expr()?;
+        if !matches!(self.toks.get(self.pos), Some(Tok::Close(_))) {
+            return Err(self.err_at());
+        }
+        self.pos += 1;
+        let prefix = format!("{var}/");
+        let inner = strip_var(inner, &prefix).ok_or_else(|| {
+            FilterError::Syntax(format!(
+                "Invalid filter clause: inside any(...) every property must start with '{prefix}' in '{}'.",
+                self.src
+            ))
+        })?;
+        Ok(Filter::Any(coll.to_string(), Box::new(inner)))
+    }
+}
+
+/// The inner filter of `any` with the lambda variable's prefix removed; `None` if a property does
+/// not use the variable.
+fn strip_var(f: Filter, prefix: &str) -> Option<Filter> {
+    let strip = |p: String| {
+        p.get(..prefix.len())
+            .filter(|h| h.eq_ignore_ascii_case(prefix))
+            .map(|_| p[prefix.len()..].to_string())
+            .filter(|rest| !rest.is_empty())
+    };
+    Some(match f {
+        Filter::Cmp(p, op, lit) => Filter::Cmp(strip(p)?, op, lit),
+        Filter::StartsWith(p, v) => Filter::StartsWith(strip(p)?, v),
+        Filter::And(a, b) => Filter::And(
+            Box::new(strip_var(*a, prefix)?),
+            Box::new(strip_var(*b, prefix)?),
+        ),
+        Filter::Or(a, b) => Filter::Or(
+            Box::new(strip_var(*a, prefix)?),
+            Box::new(strip_var(*b, prefix)?),
+        ),
+        Filter::Not(a) => Filter::Not(Box::new(strip_var(*a, prefix)?)),
+        Filter::Any(..) => return None,
+    })
+}
+
 pub fn parse_filter(s: &str) -> Result<Filter, FilterError> {
     let toks = tokenize(s)?;
     let mut p = Parser {
@@ -255,7 +329,9 @@ impl Filter {
     /// Every property the filter names (to check them against the resource's filterable ones).
     pub fn properties(&self) -> Vec<&str> {
         match self {
-            Filter::Cmp(p, _, _) | Filter::StartsWith(p, _) => vec![p.as_str()],
+            Filter::Cmp(p, _, _) | Filter::StartsWith(p, _) | Filter::Any(p, _) => {
+                vec![p.as_str()]
+            }
             Filter::And(a, b) | Filter::Or(a, b) => {
                 let mut v = a.properties();
                 v.extend(b.properties());
@@ -265,10 +341,25 @@ impl Filter {
         }
     }
 
+    /// The `any(...)` clauses: the collection and the properties its inner filter names.
+    pub fn any_clauses(&self) -> Vec<(&str, Vec<&str>)> {
+        match self {
+            Filter::Any(c, inner) => vec![(c.as_str(), inner.properties())],
+            Filter::Cmp(..) | Filter::StartsWith(..) => vec![],
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                let mut v = a.any_clauses();
+                v.extend(b.any_clauses());
+                v
+            }
+            Filter::Not(a) => a.any_clauses(),
+        }
+    }
+
     pub fn uses_ne_or_not(&self) -> bool {
         match self {
             Filter::Cmp(_, op, _) => *op == CmpOp::Ne,
             Filter::StartsWith(..) => false,
+            Filter::Any(_, f) => f.uses_ne_or_not(),
             Filter::And(a, b) | Filter::Or(a, b) => a.uses_ne_or_not() || b.uses_ne_or_not(),
             Filter::Not(_) => true,
         }
@@ -280,6 +371,19 @@ impl Filter {
             Filter::And(a, b) => a.eval(get) && b.eval(get),
             Filter::Or(a, b) => a.eval(get) || b.eval(get),
             Filter::Not(a) => !a.eval(get),
+            Filter::Any(p, inner) => match get(p) {
+                Field::Objects(items) => items.iter().any(|item| {
+                    inner.eval(&|q: &str| {
+                        Field::Str(
+                            item.as_object()
+                                .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(q)))
+                                .and_then(|(_, v)| v.as_str())
+                                .map(str::to_owned),
+                        )
+                    })
+                }),
+                _ => false,
+            },
             Filter::StartsWith(p, v) => match get(p) {
                 Field::Str(Some(s)) => s.to_lowercase().starts_with(&v.to_lowercase()),
                 _ => false,
@@ -428,6 +532,33 @@ mod tests {
         assert!(matches!(
             parse_filter("contains(displayName,'x')"),
             Err(FilterError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn any_lambda_filters_a_collection() {
+        for text in [
+            "targetResources/any(t: t/id eq 'u-1') and activityDisplayName eq 'Reset user password'",
+            "targetResources/any(t:t/id eq 'U-1') and activityDisplayName eq 'Reset user password'",
+        ] {
+            let f = parse_filter(text).unwrap();
+            assert_eq!(f.any_clauses(), vec![("targetResources", vec!["id"])]);
+            let get = |id: &'static str| {
+                move |p: &str| match p {
+                    "targetResources" => Field::Objects(vec![serde_json::json!({"id": id})]),
+                    _ => Field::Str(Some("Reset user password".into())),
+                }
+            };
+            assert!(f.eval(&get("u-1")), "{text}");
+            assert!(!f.eval(&get("u-2")), "{text}");
+        }
+        assert!(matches!(
+            parse_filter("targetResources/any(t: x/id eq 'u')"),
+            Err(FilterError::Syntax(_))
+        ));
+        assert!(matches!(
+            parse_filter("targetResources/any(t: t/id eq 'u'"),
+            Err(FilterError::Syntax(_))
         ));
     }
 
