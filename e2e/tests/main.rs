@@ -30,6 +30,8 @@ fn main() {
         security::csp_in_built_page,
         security::page_signs_in_under_csp,
         workflow::user_admin_resets_cloud_user,
+        workflow::receipt_links_entra_audit_entry,
+        workflow::audit_lookup_without_permission_explained,
         workflow::pam_resets_global_admin,
         workflow::helpdesk_refused_for_global_admin,
         workflow::synced_writeback_failure,

@@ -607,3 +607,188 @@ pub async fn find_states_said_plainly(t: Ctx) -> TestResult {
     );
     Ok(())
 }
+
+const GLOBAL_ADMIN: &str = "ada.admin@contoso.onmicrosoft.com";
+
+/// The receipt's downloadable JSON, decoded from the link's `data:` URL.
+async fn receipt_json(t: &Ctx) -> Result<Value, String> {
+    let text = t
+        .browser
+        .execute(
+            "const h = document.querySelector('#receipt-download').getAttribute('href'); \
+             return decodeURIComponent(h.slice(h.indexOf(',') + 1));",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(text.as_str().unwrap_or_default())
+        .map_err(|e| format!("the receipt is not JSON: {e}"))
+}
+
+/// Signs in as `admin`, resets Alex by the standard path and waits for the receipt.
+async fn standard_reset_of_alex(t: &Ctx, admin: &str, ticket: &str) -> TestResult {
+    sign_in(t, admin).await?;
+    find_and_pick(t, "Alex", ALEX).await?;
+    ensure!(
+        wait_plan(&t.browser).await? == "plan",
+        "refused: {}",
+        text_of(&t.browser, "#refusal").await
+    );
+    let path = plan_path(&t.browser).await?;
+    ensure!(
+        path == "standard",
+        "the plan is {path}, not the standard path"
+    );
+    if value_of(&t.browser, "#email-to").await?.trim().is_empty() {
+        set_value(&t.browser, "#email-to", ALEX_HOME).await?;
+    }
+    confirm_and_run(t, ticket, None).await?;
+    wait_for(&t.browser, "#receipt[data-reset='done']", 60).await?;
+    Ok(())
+}
+
+/// Graph GETs of `auditLogs/directoryAudits` the sandbox has seen.
+async fn audit_reads(t: &Ctx) -> Result<usize, String> {
+    Ok(requests(t.port())
+        .await?
+        .iter()
+        .filter(|r| {
+            r["method"] == "GET"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("/auditLogs/directoryAudits"))
+        })
+        .count())
+}
+
+/// A Global Administrator whose sign-in asks for AuditLog.Read.All (config.json `scopes`) resets
+/// Alex, then "Find Entra's audit entry" links the sandbox's "Reset user password" entry into
+/// the receipt (id and correlationId as the sandbox recorded them) and into its JSON, with one GET
+/// sent only on the click.
+pub async fn receipt_links_entra_audit_entry(t: Ctx) -> TestResult {
+    t.sandbox.set_config(
+        "scopes",
+        serde_json::json!([
+            "User.Read.All",
+            "User.ReadWrite.All",
+            "UserAuthenticationMethod.ReadWrite.All",
+            "Mail.Send",
+            "Directory.Read.All",
+            "RoleManagement.Read.Directory",
+            "AuditLog.Read.All"
+        ]),
+    );
+    standard_reset_of_alex(&t, GLOBAL_ADMIN, "INC-3030").await?;
+    ensure!(
+        audit_reads(&t).await? == 0,
+        "the audit log was read before the button was clicked"
+    );
+    ensure!(
+        receipt_json(&t).await?.get("entraAudit").is_none(),
+        "the receipt has entraAudit before any lookup"
+    );
+    click(&t.browser, "#find-entra-audit").await?;
+    wait_for(&t.browser, "#entra-audit", 30).await?;
+    ensure!(
+        audit_reads(&t).await? == 1,
+        "{} audit reads for one click",
+        audit_reads(&t).await?
+    );
+    let audits = e2e::control::get_json(t.port(), "/_sandbox/audits").await?;
+    let entry = audits["audits"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .find(|a| {
+            a["activityDisplayName"] == "Reset user password"
+                && a["targetResources"][0]["userPrincipalName"] == ALEX
+        })
+        .cloned()
+        .ok_or_else(|| format!("the sandbox recorded no reset of Alex: {audits}"))?;
+    let id = entry["id"].as_str().unwrap_or_default().to_owned();
+    let correlation = entry["correlationId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        !id.is_empty() && !correlation.is_empty(),
+        "the entry has no id or correlationId: {entry}"
+    );
+    let shown_id = text_of(&t.browser, "#entra-audit-id").await;
+    let shown_corr = text_of(&t.browser, "#entra-audit-correlation").await;
+    ensure!(
+        shown_id == id,
+        "the receipt shows id {shown_id:?}, the sandbox recorded {id:?}"
+    );
+    ensure!(
+        shown_corr == correlation,
+        "the receipt shows correlationId {shown_corr:?}, the sandbox recorded {correlation:?}"
+    );
+    let activity = text_of(&t.browser, "#entra-audit-activity").await;
+    ensure!(
+        activity.starts_with("Reset user password"),
+        "activity shown: {activity:?}"
+    );
+    let result = text_of(&t.browser, "#entra-audit-result").await;
+    ensure!(result == "success", "result shown: {result:?}");
+    let json = receipt_json(&t).await?;
+    ensure!(
+        json["entraAudit"]["id"] == id.as_str()
+            && json["entraAudit"]["correlationId"] == correlation.as_str(),
+        "the receipt JSON's entraAudit is {}",
+        json["entraAudit"]
+    );
+    // The filter the page sent names the target by the id the sandbox's entry is about.
+    let target_id = entry["targetResources"][0]["id"]
+        .as_str()
+        .unwrap_or_default();
+    let filter = requests(t.port())
+        .await?
+        .iter()
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/auditLogs/directoryAudits"))
+        })
+        .flat_map(|r| r["query"].as_array().cloned().unwrap_or_default())
+        .find(|kv| kv[0] == "$filter")
+        .and_then(|kv| kv[1].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    ensure!(
+        !target_id.is_empty()
+            && filter.contains(&format!("targetResources/any(t: t/id eq '{target_id}')"))
+            && filter.contains("activityDisplayName eq 'Reset user password'")
+            && filter.contains("activityDateTime ge "),
+        "the lookup's $filter is {filter:?}"
+    );
+    screenshot(&t, "#receipt", "receipt-entra-audit.png").await?;
+    Ok(())
+}
+
+/// A User Administrator signed in with the default permissions (no AuditLog.Read.All) clicks
+/// "Find Entra's audit entry": Graph answers 403 and the page says what is needed and how to get
+/// it; the receipt JSON gains nothing.
+pub async fn audit_lookup_without_permission_explained(t: Ctx) -> TestResult {
+    standard_reset_of_alex(&t, USER_ADMIN, "INC-3031").await?;
+    click(&t.browser, "#find-entra-audit").await?;
+    wait_for(&t.browser, "#entra-audit-note", 30).await?;
+    let note = text_of(&t.browser, "#entra-audit-note").await;
+    ensure!(
+        note.starts_with("Reading the audit log needs AuditLog.Read.All (and a role such as Reports Reader or Security Reader)")
+            && note.contains("config.json")
+            && note.contains("grant consent"),
+        "the 403 explanation is {note:?}"
+    );
+    ensure!(
+        audit_reads(&t).await? == 1,
+        "{} audit reads for one click",
+        audit_reads(&t).await?
+    );
+    ensure!(
+        !exists(&t.browser, "#entra-audit").await
+            && receipt_json(&t).await?.get("entraAudit").is_none(),
+        "an entry was linked although the read was refused"
+    );
+    Ok(())
+}

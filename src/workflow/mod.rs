@@ -10,6 +10,7 @@
 //!    [`run::RunReport`] that says exactly what is known;
 //! 4. [`receipt::Receipt::new`] turns the report into the downloadable audit record.
 
+pub mod entra_audit;
 pub mod find;
 pub mod methods;
 pub mod plan;

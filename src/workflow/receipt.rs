@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::entra_audit::EntraAuditEntry;
 use super::plan::{AdminContext, Plan, ResetPath};
 use super::run::{EmailState, NextAction, ResetState, RunReport, StepRecord};
 
@@ -101,6 +102,10 @@ pub struct Receipt {
     pub steps: Vec<StepRecord>,
     pub next_action: NextAction,
     pub round_trips: u32,
+    /// Entra's own audit entry for the reset, once the admin has looked it up (left out until
+    /// then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entra_audit: Option<EntraAuditEntry>,
 }
 
 fn ids_of(
@@ -204,6 +209,7 @@ impl Receipt {
             steps: report.steps.clone(),
             next_action: report.next_action.clone(),
             round_trips: report.round_trips,
+            entra_audit: None,
         }
     }
 

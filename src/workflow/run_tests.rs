@@ -722,6 +722,28 @@ fn the_receipt_never_contains_the_secret() {
         v["steps"][0]["clientRequestId"].as_str().map(str::len),
         Some(36)
     );
+    // No lookup yet: no `entraAudit` field. After one, the entry is linked in.
+    assert!(v.get("entraAudit").is_none(), "{text}");
+    let mut linked = receipt.clone();
+    let answer = GraphResponse::new(
+        200,
+        json!({"value": [{"id": "Directory_1", "activityDisplayName": "Reset user password",
+            "result": "success", "correlationId": receipt.reset.client_request_id,
+            "activityDateTime": "2026-11-27T10:00:01Z"}]})
+        .to_string(),
+    );
+    linked.entra_audit = crate::workflow::entra_audit::read_audit_answer(
+        &answer,
+        receipt.reset.client_request_id.as_deref(),
+    )
+    .expect("audit answer");
+    let lv: Value = serde_json::from_str(&linked.to_json()).expect("receipt json");
+    assert_eq!(lv["entraAudit"]["id"], "Directory_1");
+    assert_eq!(lv["entraAudit"]["matchedBy"], "correlationId");
+    assert_eq!(
+        lv["entraAudit"]["correlationId"],
+        v["reset"]["clientRequestId"]
+    );
 
     // The TAP run's receipt does not hold the pass either.
     let tap_body = json!({"temporaryAccessPass": TAP_VALUE, "lifetimeInMinutes": 60});

@@ -13,10 +13,11 @@ use super::review::{path_token, short_time};
 use super::run::{keeps_credential, kind_of, on_event, receipt_of};
 use super::state::{use_flow, Flow, ReviewState, Stage};
 use crate::auth::browser;
-use crate::graph::client::RetryPolicy;
-use crate::graph::Advice;
+use crate::graph::client::{send_once, RetryPolicy};
+use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
 use crate::ui::{use_app, AppCtx};
+use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
 use crate::workflow::receipt::Receipt;
 use crate::workflow::run::{
     send_email_again, verify_reset, EmailDraft, EmailState, NextAction, ResetCheck, ResetState,
@@ -80,9 +81,80 @@ fn retry_send(app: AppCtx, flow: Flow) {
                 tap.pass = Secret::new(String::new());
             }
         }
-        flow.receipt.set(Some(receipt_of(&info, &report)));
+        let linked = flow
+            .receipt
+            .with_untracked(|r| r.as_ref().and_then(|r| r.entra_audit.clone()));
+        let mut receipt = receipt_of(&info, &report);
+        receipt.entra_audit = linked;
+        flow.receipt.set(Some(receipt));
         flow.report.set(Some(report));
         flow.busy.set(false);
+    });
+}
+
+/// What the admin is told when Entra's audit log may not be read.
+const AUDIT_FORBIDDEN: &str = "Reading the audit log needs AuditLog.Read.All (and a role such as \
+    Reports Reader or Security Reader); Handover does not ask for that permission unless it is \
+    configured. To use this lookup: in the app registration, add the delegated Microsoft Graph \
+    permission AuditLog.Read.All and grant consent; add \"AuditLog.Read.All\" to scopes in \
+    config.json; have one of Reports Reader, Security Reader, Global Reader, Security \
+    Administrator or Global Administrator; then sign in again. The reset itself is not affected, \
+    and you can find the entry in the Entra admin center under Audit logs.";
+
+/// What the admin is told when Entra has no entry yet.
+const AUDIT_NOT_YET: &str =
+    "Entra has not recorded it yet; audit entries can take a few minutes. Try again.";
+
+/// "Find Entra's audit entry": one GET of `auditLogs/directoryAudits` for this run's target since
+/// the run started; a found entry is linked into the receipt (and its JSON).
+fn find_audit_entry(
+    app: AppCtx,
+    flow: Flow,
+    looking: RwSignal<bool>,
+    note: RwSignal<Option<String>>,
+) {
+    if looking.get_untracked() {
+        return;
+    }
+    let Some(r) = flow.receipt.get_untracked() else {
+        return;
+    };
+    let Some(transport) = app.transport() else {
+        return;
+    };
+    let activity = (r.path != ResetPath::TemporaryAccessPass).then_some(RESET_ACTIVITY);
+    let call = match audit_lookup(&r.target.id, &r.started_at, activity) {
+        Ok(c) => c,
+        Err(e) => {
+            note.set(Some(e.to_string()));
+            return;
+        }
+    };
+    let crid = r.reset.client_request_id.clone();
+    looking.set(true);
+    note.set(None);
+    spawn_local(async move {
+        let mut rng = browser::crypto_rng();
+        let (_, response) = send_once(&transport, &mut rng, call.into_request()).await;
+        let outcome = response
+            .map_err(GraphFailure::Transport)
+            .and_then(|resp| read_audit_answer(&resp, crid.as_deref()));
+        looking.set(false);
+        match outcome {
+            Ok(Some(entry)) => flow.receipt.update(|r| {
+                if let Some(r) = r.as_mut() {
+                    r.entra_audit = Some(entry);
+                }
+            }),
+            Ok(None) => note.set(Some(AUDIT_NOT_YET.into())),
+            Err(GraphFailure::Graph(e)) if e.status == 403 => {
+                note.set(Some(AUDIT_FORBIDDEN.into()));
+            }
+            Err(f) => {
+                let a = f.advice();
+                note.set(Some(format!("{} {}", a.what_happened, a.what_to_do)));
+            }
+        }
     });
 }
 
@@ -273,6 +345,42 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         })
         .collect_view();
     let warnings = r.warnings.clone();
+    let audit_looking = RwSignal::new(false);
+    let audit_note: RwSignal<Option<String>> = RwSignal::new(None);
+    let audit = match &r.entra_audit {
+        Some(e) => view! {
+            <h3>"Entra's audit entry for this reset"</h3>
+            <dl class="wf-facts" id="entra-audit" data-matched-by=e.matched_by>
+                <dt>"Entry id"</dt>
+                <dd><code id="entra-audit-id">{e.id.clone()}</code></dd>
+                <dt>"Activity"</dt>
+                <dd id="entra-audit-activity">{e.activity_display_name.clone().unwrap_or_else(|| "not given".into())}
+                    {e.activity_date_time.as_deref().map(|t| format!(", {}", short_time(t)))}</dd>
+                <dt>"Result"</dt>
+                <dd id="entra-audit-result">{e.result.clone().unwrap_or_else(|| "not given".into())}</dd>
+                <dt>"correlationId"</dt>
+                <dd><code id="entra-audit-correlation">{e.correlation_id.clone().unwrap_or_else(|| "not given".into())}</code>
+                    {(e.matched_by == "correlationId").then_some(" (the client-request-id Handover sent for the reset)")}</dd>
+            </dl>
+        }
+        .into_any(),
+        None if r.reset.state == "done" => view! {
+            <p class="wf-actions no-print">
+                <button
+                    type="button"
+                    id="find-entra-audit"
+                    disabled=move || audit_looking.get()
+                    on:click=move |_| find_audit_entry(app, flow, audit_looking, audit_note)
+                >
+                    "Find Entra's audit entry"
+                </button>
+                <span class="muted">" Looks up Entra's own record of this reset and links it into the receipt."</span>
+            </p>
+            {move || audit_note.get().map(|n| view! { <p id="entra-audit-note" role="status">{n}</p> })}
+        }
+        .into_any(),
+        None => ().into_any(),
+    };
     view! {
         <section
             class="card wf-card"
@@ -306,6 +414,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             {(!warnings.is_empty()).then(|| view! {
                 <ul class="warning">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
             })}
+            {audit}
             <h3>"Graph request ids (quote them to Microsoft support)"</h3>
             <ul id="receipt-request-ids">{ids}</ul>
             <p class="wf-actions">
