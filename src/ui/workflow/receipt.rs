@@ -360,7 +360,13 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 <dd id="entra-audit-result">{e.result.clone().unwrap_or_else(|| "not given".into())}</dd>
                 <dt>"correlationId"</dt>
                 <dd><code id="entra-audit-correlation">{e.correlation_id.clone().unwrap_or_else(|| "not given".into())}</code>
-                    {(e.matched_by == "correlationId").then_some(" (the client-request-id Handover sent for the reset)")}</dd>
+                    {if e.matched_by == "correlationId" {
+                        " (the client-request-id Handover sent for the reset)"
+                    } else {
+                        " (matched by user and time: the newest entry about this user since the run started; \
+                        Entra's correlationId need not equal the client-request-id Handover sent, e.g. \
+                        for a request inside $batch)"
+                    }}</dd>
             </dl>
         }
         .into_any(),
