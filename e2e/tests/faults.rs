@@ -374,6 +374,26 @@ async fn settled_writes(t: &Ctx, secs: u64) -> Result<(usize, usize), String> {
     Ok((w.resets.len(), w.mails.len()))
 }
 
+/// After a reset that never succeeded: every PATCH carried the same password, no sendMail ran
+/// (each answered 424, its dependency having failed), and nothing more goes once the page settles.
+async fn reset_never_landed(t: &Ctx, w: &Writes) -> TestResult {
+    ensure!(
+        !w.resets.is_empty() && w.resets.iter().all(|(_, pw)| *pw == w.resets[0].1),
+        "a repeated PATCH carried a new password"
+    );
+    ensure!(
+        w.mails.iter().all(|s| *s == 424),
+        "a sendMail ran without a reset: {:?}",
+        w.mails
+    );
+    let later = settled_writes(t, 3).await?;
+    ensure!(
+        later == (w.resets.len(), w.mails.len()),
+        "more requests went after the page settled: {later:?}"
+    );
+    Ok(())
+}
+
 /// (f) The reset throttled beyond the retry limits: nothing is sent, the page says the reset
 /// did not happen and offers only going back (no credential, no "retry sending").
 pub async fn reset_throttled_beyond_retries(t: Ctx) -> TestResult {
@@ -417,21 +437,7 @@ pub async fn reset_throttled_beyond_retries(t: Ctx) -> TestResult {
         "the PATCHes were answered {:?} (the retry limit is 5 attempts)",
         w.resets.iter().map(|(s, _)| s).collect::<Vec<_>>()
     );
-    ensure!(
-        w.resets.iter().all(|(_, pw)| *pw == w.resets[0].1),
-        "a retried PATCH carried a new password"
-    );
-    ensure!(
-        w.mails.iter().all(|s| *s == 424),
-        "a sendMail ran without a reset: {:?}",
-        w.mails
-    );
-    let later = settled_writes(&t, 3).await?;
-    ensure!(
-        later == (w.resets.len(), w.mails.len()),
-        "more requests went after the page settled: {later:?}"
-    );
-    Ok(())
+    reset_never_landed(&t, &w).await
 }
 
 /// (f') The reset times out (504) beyond the retry limits: it may or may not have happened, so
@@ -467,21 +473,7 @@ pub async fn reset_unknown_beyond_retries(t: Ctx) -> TestResult {
         "the password changed although every PATCH was faulted"
     );
     let w = writes(&t).await?;
-    ensure!(
-        !w.resets.is_empty() && w.resets.iter().all(|(_, pw)| *pw == w.resets[0].1),
-        "a repeated PATCH carried a new password"
-    );
-    ensure!(
-        w.mails.iter().all(|s| *s == 424),
-        "a sendMail ran: {:?}",
-        w.mails
-    );
-    let later = settled_writes(&t, 3).await?;
-    ensure!(
-        later == (w.resets.len(), w.mails.len()),
-        "more requests went after the page settled: {later:?}"
-    );
-    Ok(())
+    reset_never_landed(&t, &w).await
 }
 
 /// (f'') sendMail unavailable beyond the retry limits: the reset is done once, the password

@@ -74,19 +74,21 @@ pub struct RequestsQuery {
     since: Option<u64>,
 }
 
+/// The entries of a log whose id is above the query's `since` (all of them without it).
+fn since<'a>(log: &'a [Value], q: &RequestsQuery) -> Vec<&'a Value> {
+    let after = q.since.unwrap_or(0);
+    log.iter()
+        .filter(|e| e["id"].as_u64().unwrap_or(0) > after)
+        .collect()
+}
+
 /// `GET /_sandbox/requests[?since=N]`: the request log (Authorization redacted).
 pub async fn requests(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<RequestsQuery>,
 ) -> Response {
     let s = shared.lock();
-    let since = q.since.unwrap_or(0);
-    let entries: Vec<&Value> = s
-        .log
-        .iter()
-        .filter(|e| e["id"].as_u64().unwrap_or(0) > since)
-        .collect();
-    json_resp(StatusCode::OK, json!({"requests": entries}))
+    json_resp(StatusCode::OK, json!({"requests": since(&s.log, &q)}))
 }
 
 /// `GET /_sandbox/preflights[?since=N]`: the CORS preflights to the authority and Graph, which the
@@ -96,13 +98,10 @@ pub async fn preflights(
     Query(q): Query<RequestsQuery>,
 ) -> Response {
     let s = shared.lock();
-    let since = q.since.unwrap_or(0);
-    let entries: Vec<&Value> = s
-        .preflights
-        .iter()
-        .filter(|e| e["id"].as_u64().unwrap_or(0) > since)
-        .collect();
-    json_resp(StatusCode::OK, json!({"preflights": entries}))
+    json_resp(
+        StatusCode::OK,
+        json!({"preflights": since(&s.preflights, &q)}),
+    )
 }
 
 /// The most latency `POST /_sandbox/latency` accepts.
