@@ -4,6 +4,7 @@
 //! tests natively; the browser half (`ui`, the fetch path, sign-in) only builds for wasm32.
 
 pub mod auth;
+pub mod b64;
 pub mod config;
 pub mod credential;
 pub mod embed;

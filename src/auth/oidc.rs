@@ -2,8 +2,6 @@
 //! authorize URL, the callback, the token requests and answers, and the ID token checks.
 //! The browser half (fetch, redirect, popup, storage) calls these.
 
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -481,10 +479,7 @@ pub struct Account {
 }
 
 fn decode_segment(segment: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .or_else(|_| URL_SAFE.decode(segment))
-        .ok()
+    crate::b64::decode_padded_or_not(segment)
 }
 
 fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {

@@ -13,8 +13,6 @@
 
 use core::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use rand::{CryptoRng, RngExt};
 use sha2::{Digest, Sha256};
 
@@ -93,7 +91,7 @@ impl PkceVerifier {
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`, without padding: the `code_challenge` sent
     /// with `code_challenge_method=S256`.
     pub fn challenge_s256(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.expose_secret().as_bytes()))
+        crate::b64::encode(&Sha256::digest(self.0.expose_secret().as_bytes()))
     }
 
     /// The verifier text, for the token request (and for parking it in sessionStorage until
@@ -113,5 +111,5 @@ impl PkceVerifier {
 pub fn random_url_token<R: CryptoRng + ?Sized>(rng: &mut R, bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rng.fill(&mut buf[..]);
-    URL_SAFE_NO_PAD.encode(&buf)
+    crate::b64::encode(&buf)
 }

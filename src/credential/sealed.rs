@@ -26,8 +26,6 @@
 //! A later format changes the leading `v1`; [`SealedLink::parse`] refuses any version it does not
 //! know, with a message saying to open the link in a newer Handover.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use core::fmt;
 use rand::{CryptoRng, RngExt};
 use sha2::{Digest, Sha256};
@@ -119,9 +117,7 @@ impl fmt::Display for OpenError {
 }
 
 fn decode<const N: usize>(part: &str, what: &'static str) -> Result<[u8; N], LinkError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| LinkError::Malformed(what))?;
+    let bytes = crate::b64::decode(part).ok_or(LinkError::Malformed(what))?;
     bytes.try_into().map_err(|_| LinkError::Malformed(what))
 }
 
@@ -136,7 +132,7 @@ impl SealedLink {
             &self.ciphertext[..],
         ] {
             s.push('.');
-            s.push_str(&URL_SAFE_NO_PAD.encode(part));
+            s.push_str(&crate::b64::encode(part));
         }
         s
     }
@@ -159,9 +155,8 @@ impl SealedLink {
         let salt = decode::<SALT_LEN>(parts.next().unwrap_or_default(), "salt")?;
         let iv = decode::<IV_LEN>(parts.next().unwrap_or_default(), "iv")?;
         let check = decode::<CHECK_LEN>(parts.next().unwrap_or_default(), "check")?;
-        let ciphertext = URL_SAFE_NO_PAD
-            .decode(parts.next().unwrap_or_default())
-            .map_err(|_| LinkError::Malformed("ciphertext"))?;
+        let ciphertext = crate::b64::decode(parts.next().unwrap_or_default())
+            .ok_or(LinkError::Malformed("ciphertext"))?;
         if ciphertext.len() <= TAG_LEN || ciphertext.len() > MAX_PLAINTEXT * 4 + TAG_LEN {
             return Err(LinkError::Malformed("ciphertext length"));
         }
