@@ -28,6 +28,9 @@
 //! ```
 
 mod default_template;
+mod split;
+
+pub use split::{render_half, split_problem, Half, HalfEmail};
 
 use crate::secret::Secret;
 use core::fmt;
@@ -219,11 +222,7 @@ impl WelcomeTemplate {
         let steps = first_sign_in_steps(fields.kind);
         let values = Values {
             fields,
-            label: match fields.kind {
-                CredentialKind::TemporaryPassword => "Temporary password",
-                CredentialKind::TemporaryAccessPass { .. } => "Temporary Access Pass",
-                CredentialKind::SealedLink => "Temporary password (sealed link)",
-            },
+            label: label(fields.kind),
             steps_html: steps_html(&steps),
             steps_text: steps_text(&steps),
         };
@@ -232,6 +231,14 @@ impl WelcomeTemplate {
             html: Secret::new(render_part(&self.html, Mode::Html, &values)),
             text: Secret::new(render_part(&self.text, Mode::Text, &values)),
         }
+    }
+}
+
+fn label(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::TemporaryPassword => "Temporary password",
+        CredentialKind::TemporaryAccessPass { .. } => "Temporary Access Pass",
+        CredentialKind::SealedLink => "Temporary password (sealed link)",
     }
 }
 
