@@ -140,7 +140,10 @@ mod tests {
             let text = e.text.expose_secret();
             assert!(!text.contains(PW), "{text}");
             assert!(text.contains("anna@contoso.com") && text.contains("https://www.office.com"));
-            assert!(text.contains("sent separately to boss@contoso.com"), "{text}");
+            assert!(
+                text.contains("sent separately to boss@contoso.com"),
+                "{text}"
+            );
             assert!(!text.contains(OTHER) && !text.contains("{{"));
         }
     }
@@ -156,7 +159,10 @@ mod tests {
         let text = e.text.expose_secret();
         assert!(text.contains("https://h.example/#unlock=v1.abc"));
         assert!(text.contains("anna@contoso.com"));
-        assert!(text.contains("details went to anna.home@example.org"), "{text}");
+        assert!(
+            text.contains("details went to anna.home@example.org"),
+            "{text}"
+        );
         // Not a full welcome: no sign-in steps.
         assert!(!text.contains("Security info"));
         assert_eq!(

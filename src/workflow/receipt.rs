@@ -22,6 +22,8 @@ pub struct ReceiptContext {
     pub sealed_link: bool,
     /// The encryption rule the email was marked for (header and/or subject tag), if any.
     pub encryption_requested: Option<String>,
+    /// Split delivery: where the account details went (`to` then got the credential).
+    pub details_to: Option<String>,
 }
 
 /// Who ran it.
@@ -63,7 +65,8 @@ pub struct EmailRecord {
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub saved_to_sent_items: bool,
-    /// `password` (in the body) or `sealedLink` (the body holds a link whose fragment is the
+    /// `password` (in the body), `temporaryAccessPass`, `accountDetails` (split delivery's
+    /// first message: username and sign-in links, no credential) or `sealedLink` (the body holds a link whose fragment is the
     /// password encrypted under a passphrase given by phone).
     pub carries: &'static str,
     /// Purview Message Encryption was requested through the tenant's mail flow rule: how the
@@ -97,7 +100,11 @@ pub struct Receipt {
     pub force_change_password_next_sign_in: bool,
     pub temporary_access_pass: Option<TapRecord>,
     pub reset: OutcomeRecord,
+    /// The message that held the credential (or sealed link).
     pub email: Option<EmailRecord>,
+    /// Split delivery: the account details message, which held no credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details_email: Option<EmailRecord>,
     pub warnings: Vec<String>,
     pub steps: Vec<StepRecord>,
     pub next_action: NextAction,
@@ -136,7 +143,6 @@ impl Receipt {
                 Step::ResetPassword | Step::WaitForOperation | Step::CreateTemporaryAccessPass
             )
         });
-        let (mail_rid, mail_crid) = ids_of(&report.steps, |s| s.step == Step::SendEmail);
         let (state, detail) = match &report.reset {
             ResetState::NotAttempted => ("notAttempted", None),
             ResetState::Done => ("done", None),
@@ -149,14 +155,35 @@ impl Receipt {
             request_id: reset_rid,
             client_request_id: reset_crid,
         };
-        let email_outcome = match &report.email {
-            EmailState::NotRequested => None,
-            EmailState::Sent => Some(("sent", None)),
-            EmailState::NotSent { why } => Some(("notSent", Some(why.clone()))),
-            EmailState::Failed { reason, .. } => Some(("failed", Some(reason.clone()))),
-            EmailState::Unknown { why } => Some(("unknown", Some(why.clone()))),
+        let outcome = |email: &EmailState, step: Step| {
+            let (state, detail) = match email {
+                EmailState::NotRequested => return None,
+                EmailState::Sent => ("sent", None),
+                EmailState::NotSent { why } => ("notSent", Some(why.clone())),
+                EmailState::Failed { reason, .. } => ("failed", Some(reason.clone())),
+                EmailState::Unknown { why } => ("unknown", Some(why.clone())),
+            };
+            let (request_id, client_request_id) = ids_of(&report.steps, |s| s.step == step);
+            Some(OutcomeRecord {
+                state,
+                detail,
+                request_id,
+                client_request_id,
+            })
         };
-        let email = email_outcome.map(|(state, detail)| EmailRecord {
+        let details_email = ctx
+            .details_to
+            .as_ref()
+            .zip(outcome(&report.details, Step::SendDetails))
+            .map(|(to, outcome)| EmailRecord {
+                to: vec![to.clone()],
+                cc: Vec::new(),
+                saved_to_sent_items: ctx.saved_to_sent_items,
+                carries: "accountDetails",
+                encryption_requested: None,
+                outcome,
+            });
+        let email = outcome(&report.email, Step::SendEmail).map(|outcome| EmailRecord {
             to: ctx.to.clone(),
             cc: ctx.cc.clone(),
             saved_to_sent_items: ctx.saved_to_sent_items,
@@ -166,12 +193,7 @@ impl Receipt {
                 (false, false) => "password",
             },
             encryption_requested: ctx.encryption_requested.clone(),
-            outcome: OutcomeRecord {
-                state,
-                detail,
-                request_id: mail_rid,
-                client_request_id: mail_crid,
-            },
+            outcome,
         });
         let is_tap = plan.path == ResetPath::TemporaryAccessPass;
         Receipt {
@@ -205,6 +227,7 @@ impl Receipt {
             }),
             reset,
             email,
+            details_email,
             warnings: plan.warnings.iter().map(|w| w.message.clone()).collect(),
             steps: report.steps.clone(),
             next_action: report.next_action.clone(),

@@ -3,7 +3,8 @@
 //!
 //! Sequential round trips, each the fewest the data allows:
 //! - **Standard**: 1. One `$batch` with the PATCH and the sendMail `dependsOn` it, so Graph runs the
-//!   send only after the reset succeeded (else it answers 424 for it).
+//!   send only after the reset succeeded (else it answers 424 for it). With split delivery the
+//!   batch is [PATCH; details sendMail dependsOn PATCH; credential sendMail dependsOn details].
 //! - **Authentication Methods**: 3 at best. The resetPassword (inside a `$batch`, whose answer
 //!   carries `Location` and `Retry-After`, which the browser hides on a direct answer), at least one
 //!   poll of the operation (also batched, for `Retry-After`), then the sendMail: the email may only
@@ -16,7 +17,9 @@
 //! [`RetryPolicy`]. A reset is repeated only with the same password and only while it is not
 //! known to have succeeded. A sendMail is never repeated after an answer that may mean it went
 //! out (a lost answer, a 504, a garbled batch answer): the report then says "unknown" and the
-//! admin decides ([`send_email_again`]).
+//! admin decides ([`send_email_again`]). Split delivery: the credential's message never goes
+//! unless the account details message was accepted; a retry re-sends the details only together
+//! with the credential's message, never on its own.
 
 use core::fmt;
 
@@ -39,6 +42,8 @@ pub enum Step {
     WaitForOperation,
     CreateTemporaryAccessPass,
     SendEmail,
+    /// Split delivery: the account details, sent before the credential's message.
+    SendDetails,
 }
 
 impl Step {
@@ -49,6 +54,7 @@ impl Step {
             Step::WaitForOperation => "Wait for the reset to finish",
             Step::CreateTemporaryAccessPass => "Create the Temporary Access Pass",
             Step::SendEmail => "Send the welcome email",
+            Step::SendDetails => "Send the account details",
         }
     }
 }
@@ -225,7 +231,10 @@ pub struct IssuedTap {
 pub struct RunReport {
     pub path: ResetPath,
     pub reset: ResetState,
+    /// The message holding the credential (or sealed link).
     pub email: EmailState,
+    /// Split delivery: the account details message (`NotRequested` when not split).
+    pub details: EmailState,
     /// The pass, on the TAP path once created.
     pub temporary_access_pass: Option<IssuedTap>,
     pub steps: Vec<StepRecord>,
@@ -263,6 +272,9 @@ pub struct EmailDraft<'a> {
     pub from_mailbox: Option<String>,
     /// Renders the message around the credential (the welcome module's renderer).
     pub compose: &'a dyn Fn(&Secret) -> MailMessage,
+    /// Split delivery: the account details message (no credential), sent first; `compose`'s
+    /// message goes only once it was accepted.
+    pub details: Option<&'a dyn Fn() -> MailMessage>,
 }
 
 impl fmt::Debug for EmailDraft<'_> {
@@ -307,7 +319,48 @@ impl<'a> RunRequest<'a> {
 
 const RESET_PART: &str = "reset";
 const MAIL_PART: &str = "mail";
+const DETAILS_PART: &str = "details";
 const POLL_PART: &str = "poll";
+
+/// One message of the run, in the order it goes.
+struct Mail {
+    step: Step,
+    part: &'static str,
+    call: Call,
+}
+
+/// The messages of `draft` around `credential`: the account details first when split.
+fn mails_of(draft: &EmailDraft<'_>, credential: &Secret) -> Vec<Mail> {
+    let from = draft.from_mailbox.as_deref();
+    let mut out = Vec::new();
+    if let Some(details) = draft.details {
+        out.push(Mail {
+            step: Step::SendDetails,
+            part: DETAILS_PART,
+            call: endpoints::send_mail(from, &details()),
+        });
+    }
+    out.push(Mail {
+        step: Step::SendEmail,
+        part: MAIL_PART,
+        call: endpoints::send_mail(from, &(draft.compose)(credential)),
+    });
+    out
+}
+
+fn held_back() -> EmailState {
+    EmailState::NotSent {
+        why: "Not sent, because the account details message did not go.".into(),
+    }
+}
+
+/// The state that decides what to offer: the details message's until it went.
+fn delivery<'s>(details: &'s EmailState, email: &'s EmailState) -> &'s EmailState {
+    match (details, email) {
+        (EmailState::NotRequested | EmailState::Sent, e) | (_, e @ EmailState::Unknown { .. }) => e,
+        (d, _) => d,
+    }
+}
 
 /// The outcome of one HTTP exchange.
 enum Exchange {
@@ -325,6 +378,8 @@ struct Runner<'a, T: GraphTransport, R: Rng + ?Sized> {
     last_request_id: Option<String>,
     /// Steps started and not yet finished, in the order they started.
     open_steps: Vec<Step>,
+    /// Split delivery: the details message's state once settled.
+    details: Option<EmailState>,
 }
 
 /// What one batch attempt told about one part.
@@ -390,21 +445,22 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
     /// Closes every step still shown as running, so the UI never keeps a spinner forever.
     fn close_open_steps(&mut self, reset: &ResetState, email: &EmailState) {
         for step in core::mem::take(&mut self.open_steps) {
-            let summary = match (step, reset, email) {
-                (Step::SendEmail, _, EmailState::NotSent { why } | EmailState::Unknown { why }) => {
-                    why.clone()
-                }
-                (Step::SendEmail, _, EmailState::Failed { advice, .. }) => {
-                    advice.what_happened.clone()
-                }
+            let mail = matches!(step, Step::SendEmail | Step::SendDetails);
+            let email = match (step, &self.details) {
+                (Step::SendDetails, Some(d)) => d,
+                _ => email,
+            };
+            let summary = match (mail, reset, email) {
+                (true, _, EmailState::NotSent { why } | EmailState::Unknown { why }) => why.clone(),
+                (true, _, EmailState::Failed { advice, .. }) => advice.what_happened.clone(),
                 (_, ResetState::Failed { advice, .. }, _) => advice.what_happened.clone(),
                 (_, ResetState::Unknown { why }, _) => why.clone(),
                 (_, ResetState::NotAttempted, _) => "not started: sign in again".to_owned(),
                 _ => "ended".to_owned(),
             };
-            let succeeded = match step {
-                Step::SendEmail => *email == EmailState::Sent,
-                _ => *reset == ResetState::Done,
+            let succeeded = match mail {
+                true => *email == EmailState::Sent,
+                false => *reset == ResetState::Done,
             };
             (self.on_event)(RunEvent::StepFinished {
                 step,
@@ -487,7 +543,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
     /// what certainly was not carried out.
     async fn send_mail(
         &mut self,
-        call: Call,
+        mail: &Mail,
         policy: RetryPolicy,
         mut backoff: Option<Backoff>,
     ) -> EmailState {
@@ -495,7 +551,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
         loop {
             let attempt = backoff.attempt();
             let mut b = BatchBuilder::new();
-            if let Err(e) = b.add(MAIL_PART, call.duplicate()) {
+            if let Err(e) = b.add(mail.part, mail.call.duplicate()) {
                 return email_not_sent_internal(e.to_string());
             }
             let batch = match b.build() {
@@ -504,15 +560,15 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
             };
             let retry_error = match self.send_batch(batch).await {
                 BatchResult::Answer(answer, crid) => {
-                    let Some(part) = answer.get(MAIL_PART) else {
+                    let Some(part) = answer.get(mail.part) else {
                         self.record(
-                            Step::SendEmail,
+                            mail.step,
                             attempt,
                             None,
                             "missing from the answer",
                             None,
                             &crid,
-                            Some(MAIL_PART),
+                            Some(mail.part),
                         );
                         return EmailState::Unknown {
                             why: "Graph's answer did not include the email".into(),
@@ -521,25 +577,25 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                     match classify_part(part) {
                         PartResult::Ok(p) => {
                             self.record(
-                                Step::SendEmail,
+                                mail.step,
                                 attempt,
                                 Some(p.status),
                                 "accepted",
                                 None,
                                 &crid,
-                                Some(MAIL_PART),
+                                Some(mail.part),
                             );
                             return EmailState::Sent;
                         }
                         PartResult::Retry { error } => {
                             self.record(
-                                Step::SendEmail,
+                                mail.step,
                                 attempt,
                                 Some(error.status),
                                 error.code.clone(),
                                 error.request_id.clone(),
                                 &crid,
-                                Some(MAIL_PART),
+                                Some(mail.part),
                             );
                             error
                         }
@@ -547,38 +603,38 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                             let error =
                                 GraphError::from_json(424, &crate::graph::Headers::new(), None);
                             self.record(
-                                Step::SendEmail,
+                                mail.step,
                                 attempt,
                                 Some(424),
                                 "not run",
                                 None,
                                 &crid,
-                                Some(MAIL_PART),
+                                Some(mail.part),
                             );
                             error
                         }
                         PartResult::Unknown { why } => {
                             self.record(
-                                Step::SendEmail,
+                                mail.step,
                                 attempt,
                                 Some(part.status),
                                 why.clone(),
                                 None,
                                 &crid,
-                                Some(MAIL_PART),
+                                Some(mail.part),
                             );
                             return EmailState::Unknown { why };
                         }
                         PartResult::Refused(failure) => {
                             let e = failure.graph_error();
                             self.record(
-                                Step::SendEmail,
+                                mail.step,
                                 attempt,
                                 e.map(|e| e.status),
                                 e.map_or_else(|| failure.to_string(), |e| e.code.clone()),
                                 e.and_then(|e| e.request_id.clone()),
                                 &crid,
-                                Some(MAIL_PART),
+                                Some(mail.part),
                             );
                             return email_failed(failure);
                         }
@@ -586,7 +642,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                 }
                 BatchResult::Refused(error, crid) => {
                     self.record(
-                        Step::SendEmail,
+                        mail.step,
                         attempt,
                         Some(error.status),
                         error.code.clone(),
@@ -600,15 +656,7 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                     error
                 }
                 BatchResult::Unknown(why, crid) => {
-                    self.record(
-                        Step::SendEmail,
-                        attempt,
-                        None,
-                        why.clone(),
-                        None,
-                        &crid,
-                        None,
-                    );
+                    self.record(mail.step, attempt, None, why.clone(), None, &crid, None);
                     return EmailState::Unknown { why };
                 }
                 BatchResult::SignIn => {
@@ -622,15 +670,201 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
             };
             match backoff.next_delay(retry_error.retry_after_ms, &mut *self.rng) {
                 Some(ms) => {
-                    self.wait(
-                        Step::SendEmail,
-                        ms,
-                        backoff.attempt(),
-                        wait_reason(&retry_error),
-                    )
-                    .await
+                    self.wait(mail.step, ms, backoff.attempt(), wait_reason(&retry_error))
+                        .await
                 }
                 None => return email_failed(GraphFailure::from(retry_error)),
+            }
+        }
+    }
+
+    /// Ends a message's step on screen; keeps the details message's state.
+    fn finish_mail(&mut self, step: Step, email: &EmailState) {
+        if step == Step::SendDetails {
+            self.details = Some(email.clone());
+        }
+        let (succeeded, summary) = match email {
+            EmailState::NotRequested => return,
+            EmailState::Sent => (true, "accepted by Exchange".to_owned()),
+            EmailState::NotSent { why } | EmailState::Unknown { why } => (false, why.clone()),
+            EmailState::Failed { advice, .. } => (false, advice.what_happened.clone()),
+        };
+        self.emit(RunEvent::StepFinished {
+            step,
+            succeeded,
+            summary,
+        });
+    }
+
+    /// Sends `mails` one after the other, each only once the one before was accepted. Returns
+    /// the last one's state.
+    async fn send_chain(
+        &mut self,
+        mails: &[Mail],
+        retry: RetryPolicy,
+        started: bool,
+    ) -> EmailState {
+        let mut state = EmailState::NotRequested;
+        for mail in mails {
+            if !started {
+                self.emit(RunEvent::StepStarted { step: mail.step });
+            }
+            state = match state {
+                EmailState::NotRequested | EmailState::Sent => {
+                    self.send_mail(mail, retry, None).await
+                }
+                _ => held_back(),
+            };
+            self.finish_mail(mail.step, &state);
+        }
+        state
+    }
+
+    /// The messages' parts of the batch that set the password, in order: a message whose
+    /// predecessor did not go was not run by Graph (424) and is not sent.
+    async fn settle_batch_mails(
+        &mut self,
+        answer: &BatchAnswer,
+        attempt: u32,
+        crid: &str,
+        mails: &[Mail],
+        retry: RetryPolicy,
+    ) -> EmailState {
+        let mut state = EmailState::NotRequested;
+        for mail in mails {
+            let part = answer.get(mail.part);
+            state = match (&state, part.map(classify_part)) {
+                (EmailState::NotRequested | EmailState::Sent, _) => {
+                    self.settle_mail_part(mail, part, attempt, crid, retry)
+                        .await
+                }
+                (_, Some(PartResult::Ok(p))) => {
+                    self.record(
+                        mail.step,
+                        attempt,
+                        Some(p.status),
+                        "accepted",
+                        None,
+                        crid,
+                        Some(mail.part),
+                    );
+                    EmailState::Sent
+                }
+                (_, Some(PartResult::Unknown { why })) => EmailState::Unknown { why },
+                (_, None) => EmailState::Unknown {
+                    why: "Graph's answer did not include the email.".into(),
+                },
+                (_, Some(_)) => {
+                    self.record(
+                        mail.step,
+                        attempt,
+                        part.map(|p| p.status),
+                        "not run",
+                        None,
+                        crid,
+                        Some(mail.part),
+                    );
+                    held_back()
+                }
+            };
+            self.finish_mail(mail.step, &state);
+        }
+        state
+    }
+
+    /// One message's part of the batch that set the password.
+    async fn settle_mail_part(
+        &mut self,
+        mail: &Mail,
+        part: Option<&PartAnswer>,
+        attempt: u32,
+        crid: &str,
+        retry: RetryPolicy,
+    ) -> EmailState {
+        let Some(part) = part else {
+            self.record(
+                mail.step,
+                attempt,
+                None,
+                "missing from the answer",
+                None,
+                crid,
+                Some(mail.part),
+            );
+            return EmailState::Unknown {
+                why: "Graph's answer did not include the email.".into(),
+            };
+        };
+        match classify_part(part) {
+            PartResult::Ok(p) => {
+                self.record(
+                    mail.step,
+                    attempt,
+                    Some(p.status),
+                    "accepted",
+                    None,
+                    crid,
+                    Some(mail.part),
+                );
+                EmailState::Sent
+            }
+            PartResult::Retry { error } => {
+                self.record(
+                    mail.step,
+                    attempt,
+                    Some(error.status),
+                    error.code.clone(),
+                    error.request_id.clone(),
+                    crid,
+                    Some(mail.part),
+                );
+                // Refused before running: send it alone, within the same budget.
+                let mut mail_backoff = Backoff::new(retry);
+                match mail_backoff.next_delay(error.retry_after_ms, &mut *self.rng) {
+                    Some(ms) => {
+                        self.wait(mail.step, ms, mail_backoff.attempt(), wait_reason(&error))
+                            .await;
+                        self.send_mail(mail, retry, Some(mail_backoff)).await
+                    }
+                    None => email_failed(GraphFailure::from(error)),
+                }
+            }
+            PartResult::Skipped => {
+                self.record(
+                    mail.step,
+                    attempt,
+                    Some(424),
+                    "not run",
+                    None,
+                    crid,
+                    Some(mail.part),
+                );
+                self.send_mail(mail, retry, None).await
+            }
+            PartResult::Unknown { why } => {
+                self.record(
+                    mail.step,
+                    attempt,
+                    Some(part.status),
+                    why.clone(),
+                    None,
+                    crid,
+                    Some(mail.part),
+                );
+                EmailState::Unknown { why }
+            }
+            PartResult::Refused(failure) => {
+                let e = failure.graph_error();
+                self.record(
+                    mail.step,
+                    attempt,
+                    e.map(|e| e.status),
+                    e.map_or_else(|| failure.to_string(), |e| e.code.clone()),
+                    e.and_then(|e| e.request_id.clone()),
+                    crid,
+                    Some(mail.part),
+                );
+                email_failed(failure)
             }
         }
     }
@@ -734,7 +968,9 @@ pub async fn run<T: GraphTransport, R: Rng + ?Sized>(
         round_trips: 0,
         last_request_id: None,
         open_steps: Vec::new(),
+        details: None,
     };
+    let split = request.email.as_ref().is_some_and(|d| d.details.is_some());
     let path = request.plan.path;
     let (reset, email, tap, operation_status) = match path {
         ResetPath::Standard => {
@@ -751,11 +987,19 @@ pub async fn run<T: GraphTransport, R: Rng + ?Sized>(
         }
     };
     runner.close_open_steps(&reset, &email);
-    let next_action = next_action(&reset, &email);
+    // Unless it was settled on its own, the details message shares the credential's fate (both
+    // not sent because of the reset, or both in a lost answer).
+    let details = match (split, runner.details.take()) {
+        (false, _) => EmailState::NotRequested,
+        (true, Some(d)) => d,
+        (true, None) => email.clone(),
+    };
+    let next_action = next_action(&reset, delivery(&details, &email));
     RunReport {
         path,
         reset,
         email,
+        details,
         temporary_access_pass: tap,
         steps: runner.steps,
         next_action,
@@ -791,21 +1035,19 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
         );
     };
     let target = &request.plan.target_id;
-    let mail_call = request
+    let mails = request
         .email
         .as_ref()
-        .map(|d| endpoints::send_mail(d.from_mailbox.as_deref(), &(d.compose)(password)));
-    let mut include_mail = mail_call.is_some();
+        .map_or_else(Vec::new, |d| mails_of(d, password));
+    let mut include_mail = !mails.is_empty();
     // Set when the email's fate became unknown (the combined batch got no usable answer).
     let mut email_unknown: Option<String> = None;
     let mut backoff = Backoff::new(request.retry);
     runner.emit(RunEvent::StepStarted {
         step: Step::ResetPassword,
     });
-    if include_mail {
-        runner.emit(RunEvent::StepStarted {
-            step: Step::SendEmail,
-        });
+    for mail in &mails {
+        runner.emit(RunEvent::StepStarted { step: mail.step });
     }
     loop {
         let attempt = backoff.attempt();
@@ -813,12 +1055,16 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
         let built = b
             .add(RESET_PART, endpoints::patch_password(target, password))
             .is_ok()
-            && match (&mail_call, include_mail) {
-                (Some(call), true) => b
-                    .add_after(MAIL_PART, call.duplicate(), &[RESET_PART])
-                    .is_ok(),
-                _ => true,
-            };
+            && (!include_mail || {
+                // Each message only after the one before it: the reset, then the details, then
+                // the credential.
+                let mut after = RESET_PART;
+                mails.iter().all(|m| {
+                    let ok = b.add_after(m.part, m.call.duplicate(), &[after]).is_ok();
+                    after = m.part;
+                    ok
+                })
+            });
         let batch = match (built, b.build()) {
             (true, Ok(batch)) => batch,
             _ => {
@@ -930,130 +1176,23 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                             succeeded: true,
                             summary: "password set".into(),
                         });
-                        // The reset is done and never repeated; now the email part.
-                        let email = match (include_mail, &mail_call) {
-                            (_, None) => EmailState::NotRequested,
-                            (false, Some(_)) => match email_unknown.take() {
-                                Some(why) => EmailState::Unknown { why },
-                                // Not included in this batch and not unknown: send it now.
-                                None => match &mail_call {
-                                    Some(call) => {
-                                        runner
-                                            .send_mail(call.duplicate(), request.retry, None)
-                                            .await
-                                    }
-                                    None => EmailState::NotRequested,
-                                },
-                            },
-                            (true, Some(call)) => match answer.get(MAIL_PART) {
-                                None => {
-                                    runner.record(
-                                        Step::SendEmail,
-                                        attempt,
-                                        None,
-                                        "missing from the answer",
-                                        None,
-                                        &crid,
-                                        Some(MAIL_PART),
-                                    );
-                                    EmailState::Unknown {
-                                        why: "Graph's answer did not include the email.".into(),
-                                    }
-                                }
-                                Some(part) => match classify_part(part) {
-                                    PartResult::Ok(p) => {
-                                        runner.record(
-                                            Step::SendEmail,
-                                            attempt,
-                                            Some(p.status),
-                                            "accepted",
-                                            None,
-                                            &crid,
-                                            Some(MAIL_PART),
-                                        );
-                                        EmailState::Sent
-                                    }
-                                    PartResult::Retry { error } => {
-                                        runner.record(
-                                            Step::SendEmail,
-                                            attempt,
-                                            Some(error.status),
-                                            error.code.clone(),
-                                            error.request_id.clone(),
-                                            &crid,
-                                            Some(MAIL_PART),
-                                        );
-                                        // Refused before running: send it alone, within the same budget.
-                                        let mut mail_backoff = Backoff::new(request.retry);
-                                        match mail_backoff
-                                            .next_delay(error.retry_after_ms, &mut *runner.rng)
-                                        {
-                                            Some(ms) => {
-                                                runner
-                                                    .wait(
-                                                        Step::SendEmail,
-                                                        ms,
-                                                        mail_backoff.attempt(),
-                                                        wait_reason(&error),
-                                                    )
-                                                    .await;
-                                                runner
-                                                    .send_mail(
-                                                        call.duplicate(),
-                                                        request.retry,
-                                                        Some(mail_backoff),
-                                                    )
-                                                    .await
-                                            }
-                                            None => email_failed(GraphFailure::from(error)),
-                                        }
-                                    }
-                                    PartResult::Skipped => {
-                                        runner.record(
-                                            Step::SendEmail,
-                                            attempt,
-                                            Some(424),
-                                            "not run",
-                                            None,
-                                            &crid,
-                                            Some(MAIL_PART),
-                                        );
-                                        runner
-                                            .send_mail(call.duplicate(), request.retry, None)
-                                            .await
-                                    }
-                                    PartResult::Unknown { why } => {
-                                        runner.record(
-                                            Step::SendEmail,
-                                            attempt,
-                                            Some(part.status),
-                                            why.clone(),
-                                            None,
-                                            &crid,
-                                            Some(MAIL_PART),
-                                        );
-                                        EmailState::Unknown { why }
-                                    }
-                                    PartResult::Refused(failure) => {
-                                        let e = failure.graph_error();
-                                        runner.record(
-                                            Step::SendEmail,
-                                            attempt,
-                                            e.map(|e| e.status),
-                                            e.map_or_else(
-                                                || failure.to_string(),
-                                                |e| e.code.clone(),
-                                            ),
-                                            e.and_then(|e| e.request_id.clone()),
-                                            &crid,
-                                            Some(MAIL_PART),
-                                        );
-                                        email_failed(failure)
-                                    }
-                                },
-                            },
+                        // The reset is done and never repeated; now the email parts.
+                        let email = if mails.is_empty() {
+                            EmailState::NotRequested
+                        } else if include_mail {
+                            runner
+                                .settle_batch_mails(&answer, attempt, &crid, &mails, request.retry)
+                                .await
+                        } else if let Some(why) = email_unknown.take() {
+                            let unknown = EmailState::Unknown { why };
+                            for mail in &mails {
+                                runner.finish_mail(mail.step, &unknown);
+                            }
+                            unknown
+                        } else {
+                            // Not included in this batch and not unknown: send them now.
+                            runner.send_chain(&mails, request.retry, true).await
                         };
-                        emit_email_finished(runner, &email);
                         return (ResetState::Done, email);
                     }
                     PartResult::Retry { error } => {
@@ -1066,7 +1205,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                             &crid,
                             Some(RESET_PART),
                         );
-                        record_skipped_mail(runner, &answer, attempt, &crid, include_mail);
+                        record_skipped_mail(runner, &answer, attempt, &crid, include_mail, &mails);
                         let reason = wait_reason(&error);
                         (Some(error), reason)
                     }
@@ -1082,13 +1221,21 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                             &crid,
                             Some(RESET_PART),
                         );
-                        if include_mail && answer.get(MAIL_PART).is_none_or(|p| p.status != 424) {
+                        if include_mail && answer.get(mails[0].part).is_none_or(|p| p.status != 424)
+                        {
                             email_unknown = Some(format!(
                                 "The email's answer was lost with the reset's ({why})."
                             ));
                             include_mail = false;
                         } else {
-                            record_skipped_mail(runner, &answer, attempt, &crid, include_mail);
+                            record_skipped_mail(
+                                runner,
+                                &answer,
+                                attempt,
+                                &crid,
+                                include_mail,
+                                &mails,
+                            );
                         }
                         (None, WaitReason::Unavailable)
                     }
@@ -1103,7 +1250,7 @@ async fn run_standard<T: GraphTransport, R: Rng + ?Sized>(
                             &crid,
                             Some(RESET_PART),
                         );
-                        record_skipped_mail(runner, &answer, attempt, &crid, include_mail);
+                        record_skipped_mail(runner, &answer, attempt, &crid, include_mail, &mails);
                         runner.emit(RunEvent::StepFinished {
                             step: Step::ResetPassword,
                             succeeded: false,
@@ -1179,36 +1326,20 @@ fn record_skipped_mail<T: GraphTransport, R: Rng + ?Sized>(
     attempt: u32,
     crid: &str,
     include_mail: bool,
+    mails: &[Mail],
 ) {
-    if include_mail {
-        let status = answer.get(MAIL_PART).map(|p| p.status);
+    for mail in mails.iter().filter(|_| include_mail) {
+        let status = answer.get(mail.part).map(|p| p.status);
         runner.record(
-            Step::SendEmail,
+            mail.step,
             attempt,
             status,
             "not run: the reset did not succeed",
             None,
             crid,
-            Some(MAIL_PART),
+            Some(mail.part),
         );
     }
-}
-
-fn emit_email_finished<T: GraphTransport, R: Rng + ?Sized>(
-    runner: &mut Runner<'_, T, R>,
-    email: &EmailState,
-) {
-    let (succeeded, summary) = match email {
-        EmailState::NotRequested => return,
-        EmailState::Sent => (true, "accepted by Exchange".to_owned()),
-        EmailState::NotSent { why } | EmailState::Unknown { why } => (false, why.clone()),
-        EmailState::Failed { advice, .. } => (false, advice.what_happened.clone()),
-    };
-    runner.emit(RunEvent::StepFinished {
-        step: Step::SendEmail,
-        succeeded,
-        summary,
-    });
 }
 
 async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
@@ -1614,19 +1745,15 @@ async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
         summary: "password set".into(),
     });
 
-    // 3. Only now, the email.
+    // 3. Only now, the email(s).
     let email = match &request.email {
         None => EmailState::NotRequested,
         Some(draft) => {
-            runner.emit(RunEvent::StepStarted {
-                step: Step::SendEmail,
-            });
-            let call =
-                endpoints::send_mail(draft.from_mailbox.as_deref(), &(draft.compose)(password));
-            runner.send_mail(call, request.retry, None).await
+            runner
+                .send_chain(&mails_of(draft, password), request.retry, false)
+                .await
         }
     };
-    emit_email_finished(runner, &email);
     (ResetState::Done, email, Some(OperationStatus::Succeeded))
 }
 
@@ -1800,17 +1927,11 @@ async fn run_tap<T: GraphTransport, R: Rng + ?Sized>(
     let email = match &request.email {
         None => EmailState::NotRequested,
         Some(draft) => {
-            runner.emit(RunEvent::StepStarted {
-                step: Step::SendEmail,
-            });
-            let call = endpoints::send_mail(
-                draft.from_mailbox.as_deref(),
-                &(draft.compose)(&issued.pass),
-            );
-            runner.send_mail(call, request.retry, None).await
+            runner
+                .send_chain(&mails_of(draft, &issued.pass), request.retry, false)
+                .await
         }
     };
-    emit_email_finished(runner, &email);
     (ResetState::Done, email, Some(issued))
 }
 
@@ -1838,17 +1959,23 @@ pub async fn send_email_again<T: GraphTransport, R: Rng + ?Sized>(
         round_trips: 0,
         last_request_id: None,
         open_steps: Vec::new(),
+        details: None,
     };
-    runner.emit(RunEvent::StepStarted {
-        step: Step::SendEmail,
-    });
-    let call = endpoints::send_mail(draft.from_mailbox.as_deref(), &(draft.compose)(credential));
-    let email = runner.send_mail(call, retry, None).await;
-    emit_email_finished(&mut runner, &email);
+    // The details message goes again only when it did not go, and always with the credential's
+    // after it; once it went, only the credential's message is sent again.
+    let mails = mails_of(draft, credential);
+    let from = match report.details {
+        EmailState::NotRequested | EmailState::Sent => mails.len() - 1,
+        _ => 0,
+    };
+    let email = runner.send_chain(&mails[from..], retry, false).await;
     runner.close_open_steps(&report.reset, &email);
     report.steps.append(&mut runner.steps);
     report.round_trips += runner.round_trips;
-    report.next_action = next_action(&report.reset, &email);
+    if let Some(d) = runner.details.take() {
+        report.details = d;
+    }
+    report.next_action = next_action(&report.reset, delivery(&report.details, &email));
     report.email = email;
 }
 

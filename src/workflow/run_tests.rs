@@ -109,6 +109,7 @@ fn run_with(fake: &Fake, plan: &Plan, password: Option<&Secret>, email: bool) ->
     let draft = email.then_some(EmailDraft {
         from_mailbox: None,
         compose: &compose_fn,
+        details: None,
     });
     let mut request = RunRequest::new(plan, password, draft);
     request.retry.max_attempts = 4;
@@ -562,6 +563,7 @@ fn a_mailbox_less_admin_gets_the_credential_and_can_retry_sending() {
     let draft = EmailDraft {
         from_mailbox: Some("helpdesk@contoso.com".into()),
         compose: &compose_fn,
+        details: None,
     };
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     block_on(send_email_again(
@@ -676,6 +678,7 @@ fn the_receipt_never_contains_the_secret() {
         saved_to_sent_items: false,
         sealed_link: false,
         encryption_requested: None,
+        details_to: None,
     };
     let receipt = Receipt::new(&ctx, &admin(template::USER_ADMINISTRATOR), &p, &out.report);
     let text = receipt.to_json();
@@ -950,4 +953,338 @@ fn verify_reset_compares_the_last_password_change() {
         check(Ok(GraphResponse::new(404, "")), None),
         Err(GraphFailure::Graph(_))
     ));
+}
+
+// Split delivery: the account details to the user, the credential to another recipient.
+
+const BOSS: &str = "boss@contoso.com";
+
+fn details_message() -> MailMessage {
+    MailMessage {
+        subject: "Your account".into(),
+        body_type: BodyType::Text,
+        body: Secret::new(format!(
+            "Username ada@contoso.com. The password went to {BOSS}."
+        )),
+        to: vec![MailAddress {
+            address: "ada@example.org".into(),
+            name: None,
+        }],
+        cc: vec![],
+        save_to_sent_items: false,
+        headers: Vec::new(),
+    }
+}
+
+fn run_split(fake: &Fake, plan: &Plan, password: Option<&Secret>) -> Outcome {
+    let compose_fn = compose;
+    let details_fn = details_message;
+    let draft = EmailDraft {
+        from_mailbox: None,
+        compose: &compose_fn,
+        details: Some(&details_fn),
+    };
+    let mut request = RunRequest::new(plan, password, Some(draft));
+    request.retry.max_attempts = 4;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut events = Vec::new();
+    let report = block_on(run(fake, &mut rng, request, &mut |e| events.push(e)));
+    Outcome { report, events }
+}
+
+fn body_of(part: &Value) -> String {
+    part["body"]["message"]["body"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn split_delivery_is_one_batch_reset_then_details_then_secret() {
+    let fake = Fake::new(vec![batch_answer(json!([
+        {"id": "mail", "status": 202}, {"id": "details", "status": 202}, {"id": "reset", "status": 204}
+    ]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_split(&fake, &standard_plan(), Some(&password));
+    assert_eq!(out.report.round_trips, 1);
+    assert_eq!(
+        (&out.report.details, &out.report.email),
+        (&EmailState::Sent, &EmailState::Sent)
+    );
+    assert_eq!(out.report.next_action, NextAction::Done);
+    let parts = fake.seen()[0].batch_parts();
+    let ids: Vec<_> = parts
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["reset", "details", "mail"]);
+    assert_eq!(parts[1]["dependsOn"], json!(["reset"]));
+    assert_eq!(parts[2]["dependsOn"], json!(["details"]));
+    assert!(!body_of(&parts[1]).contains(PASSWORD) && body_of(&parts[1]).contains(BOSS));
+    assert!(body_of(&parts[2]).contains(PASSWORD));
+    // Each message has its own step and part in the receipt's records.
+    let steps: Vec<_> = out
+        .report
+        .steps
+        .iter()
+        .map(|s| (s.step, s.batch_part.clone()))
+        .collect();
+    assert!(steps.contains(&(Step::SendDetails, Some("details".into()))));
+    assert!(steps.contains(&(Step::SendEmail, Some("mail".into()))));
+    assert_steps_closed(&out.events);
+}
+
+#[test]
+fn split_details_refused_means_the_secret_is_not_sent() {
+    let fake = Fake::new(vec![batch_answer(json!([
+        {"id": "reset", "status": 204},
+        {"id": "details", "status": 400, "body": graph_error("ErrorInvalidRecipients", "bad recipient")},
+        {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dependency failed")}
+    ]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_split(&fake, &standard_plan(), Some(&password));
+    assert_eq!(out.report.reset, ResetState::Done);
+    assert!(matches!(out.report.details, EmailState::Failed { .. }));
+    assert!(
+        matches!(out.report.email, EmailState::NotSent { .. }),
+        "{:?}",
+        out.report.email
+    );
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ShowCredentialAndOfferResend
+    );
+    // Nothing after the one batch: the secret's 424 is not "retried" on its own.
+    assert_eq!(fake.seen().len(), 1);
+    assert_steps_closed(&out.events);
+}
+
+#[test]
+fn split_details_unknown_sends_no_secret_and_asks_first() {
+    let fake = Fake::new(vec![batch_answer(json!([
+        {"id": "reset", "status": 204},
+        {"id": "details", "status": 504, "body": graph_error("GatewayTimeout", "timeout")},
+        {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dependency failed")}
+    ]))]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_split(&fake, &standard_plan(), Some(&password));
+    assert!(matches!(out.report.details, EmailState::Unknown { .. }));
+    assert!(matches!(out.report.email, EmailState::NotSent { .. }));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ConfirmDeliveryBeforeResending
+    );
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn split_secret_failure_offers_resending_only_the_secret() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 204},
+            {"id": "details", "status": 202},
+            {"id": "mail", "status": 403, "body": graph_error("ErrorAccessDenied", "Access is denied.")}
+        ])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let mut out = run_split(&fake, &standard_plan(), Some(&password));
+    assert_eq!(out.report.details, EmailState::Sent);
+    assert!(matches!(out.report.email, EmailState::Failed { .. }));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ShowCredentialAndOfferResend
+    );
+    assert_eq!(fake.seen().len(), 1);
+    let compose_fn = compose;
+    let details_fn = details_message;
+    let draft = EmailDraft {
+        from_mailbox: None,
+        compose: &compose_fn,
+        details: Some(&details_fn),
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    block_on(send_email_again(
+        &fake,
+        &mut rng,
+        &mut out.report,
+        &password,
+        &draft,
+        RetryPolicy::default(),
+        &mut |e| out.events.push(e),
+    ));
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 2);
+    let parts = seen[1].batch_parts();
+    assert_eq!(parts.len(), 1, "only the secret's message goes again");
+    assert_eq!(parts[0]["id"], "mail");
+    assert!(body_of(&parts[0]).contains(PASSWORD));
+    assert!(seen[1].batch_parts().iter().all(|p| p["method"] != "PATCH"));
+    assert_eq!(out.report.email, EmailState::Sent);
+    assert_eq!(out.report.details, EmailState::Sent);
+    assert_eq!(out.report.next_action, NextAction::Done);
+}
+
+#[test]
+fn split_resend_after_failed_details_sends_details_then_secret() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 204},
+            {"id": "details", "status": 403, "body": graph_error("ErrorAccessDenied", "Access is denied.")},
+            {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dependency failed")}
+        ])),
+        batch_answer(json!([{"id": "details", "status": 202}])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let mut out = run_split(&fake, &standard_plan(), Some(&password));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ShowCredentialAndOfferResend
+    );
+    let compose_fn = compose;
+    let details_fn = details_message;
+    let draft = EmailDraft {
+        from_mailbox: None,
+        compose: &compose_fn,
+        details: Some(&details_fn),
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    block_on(send_email_again(
+        &fake,
+        &mut rng,
+        &mut out.report,
+        &password,
+        &draft,
+        RetryPolicy::default(),
+        &mut |e| out.events.push(e),
+    ));
+    let seen = fake.seen();
+    let ids: Vec<_> = seen[1..]
+        .iter()
+        .map(|s| s.batch_parts()[0]["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(ids, ["details", "mail"]);
+    assert_eq!(out.report.next_action, NextAction::Done);
+}
+
+#[test]
+fn split_on_the_tap_path_sends_details_then_the_pass_and_stops_on_failure() {
+    let tap_body =
+        json!({"temporaryAccessPass": TAP_VALUE, "lifetimeInMinutes": 60, "isUsableOnce": true});
+    let options = PlanOptions {
+        credential: CredentialChoice::TemporaryAccessPass,
+        ..PlanOptions::default()
+    };
+    let p = plan(
+        &target(false),
+        &TargetRoles::none(),
+        &admin(template::AUTHENTICATION_ADMINISTRATOR),
+        &options,
+    )
+    .expect("tap plan");
+    // Both go, one after the other, after the pass exists.
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(201, tap_body.to_string())),
+        batch_answer(json!([{"id": "details", "status": 202}])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let out = run_split(&fake, &p, None);
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(!body_of(&seen[1].batch_parts()[0]).contains(TAP_VALUE));
+    assert!(body_of(&seen[2].batch_parts()[0]).contains(TAP_VALUE));
+    assert_eq!(out.report.next_action, NextAction::Done);
+    // The details refused: the pass is not emailed, it stays on screen.
+    let fake = Fake::new(vec![
+        Ok(GraphResponse::new(201, tap_body.to_string())),
+        batch_answer(
+            json!([{"id": "details", "status": 400, "body": graph_error("ErrorInvalidRecipients", "bad")}]),
+        ),
+    ]);
+    let out = run_split(&fake, &p, None);
+    assert_eq!(fake.seen().len(), 2);
+    assert!(matches!(out.report.details, EmailState::Failed { .. }));
+    assert!(matches!(out.report.email, EmailState::NotSent { .. }));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ShowCredentialAndOfferResend
+    );
+    assert_steps_closed(&out.events);
+}
+
+#[test]
+fn split_on_the_auth_methods_path_sends_after_succeeded() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([{"id": "reset", "status": 202,
+            "headers": {"Location": "https://graph.microsoft.com/v1.0/users/u-1/authentication/operations/op-1"}}])),
+        batch_answer(
+            json!([{"id": "poll", "status": 200, "body": {"id": "op-1", "status": "succeeded"}}]),
+        ),
+        batch_answer(json!([{"id": "details", "status": 202}])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_split(&fake, &auth_methods_plan(false), Some(&password));
+    let ids: Vec<_> = fake
+        .seen()
+        .iter()
+        .map(|s| s.batch_parts()[0]["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(ids, ["reset", "poll", "details", "mail"]);
+    assert_eq!(out.report.next_action, NextAction::Done);
+}
+
+#[test]
+fn split_receipt_records_both_recipients_outcomes_and_which_held_the_secret() {
+    let fake = Fake::new(vec![Ok(GraphResponse::new(
+        200,
+        json!({"responses": [
+            {"id": "reset", "status": 204},
+            {"id": "details", "status": 202, "headers": {}},
+            {"id": "mail", "status": 500, "body": graph_error("InternalServerError", "oops")}
+        ]})
+        .to_string(),
+    )
+    .with_header("request-id", "rid-batch"))]);
+    let password = Secret::new(PASSWORD.into());
+    let p = standard_plan();
+    let out = run_split(&fake, &p, Some(&password));
+    assert_eq!(
+        out.report.next_action,
+        NextAction::ConfirmDeliveryBeforeResending
+    );
+    let ctx = ReceiptContext {
+        to: vec![BOSS.into()],
+        details_to: Some("ada@example.org".into()),
+        ..ReceiptContext::default()
+    };
+    let receipt = Receipt::new(&ctx, &admin(template::USER_ADMINISTRATOR), &p, &out.report);
+    let text = receipt.to_json();
+    assert!(!text.contains(PASSWORD));
+    let v: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(v["detailsEmail"]["to"], json!(["ada@example.org"]));
+    assert_eq!(v["detailsEmail"]["carries"], "accountDetails");
+    assert_eq!(v["detailsEmail"]["outcome"]["state"], "sent");
+    assert_eq!(v["detailsEmail"]["outcome"]["requestId"], "rid-batch");
+    assert_eq!(v["email"]["to"], json!([BOSS]));
+    assert_eq!(v["email"]["carries"], "password");
+    assert_eq!(v["email"]["outcome"]["state"], "unknown");
+    assert_eq!(v["email"]["outcome"]["requestId"], "rid-batch");
+    // Not split: no detailsEmail at all.
+    let plain = Receipt::new(
+        &ReceiptContext::default(),
+        &admin(template::USER_ADMINISTRATOR),
+        &p,
+        &run_with(
+            &Fake::new(vec![batch_answer(
+                json!([{"id": "reset", "status": 204}, {"id": "mail", "status": 202}]),
+            )]),
+            &p,
+            Some(&password),
+            true,
+        )
+        .report,
+    );
+    assert!(!plain.to_json().contains("detailsEmail"));
 }
