@@ -9,7 +9,7 @@ use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
 use crate::ui::{use_app, AppCtx};
-use crate::welcome::{CredentialKind, WelcomeFields, WelcomeTemplate};
+use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
 /// Why `address` is not a usable email address, or `None` when it is.
 pub fn address_problem(address: &str) -> Option<String> {
@@ -156,20 +156,28 @@ fn render(
     })
 }
 
-/// The message for the runner: the template around `credential`, to and cc as planned.
+/// The message for the runner: the template around `credential`, to and cc as planned. With
+/// split delivery, the credential's half, to the second recipient (with the cc).
 pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> MailMessage {
-    let email = WelcomeTemplate::default().render(&WelcomeFields {
+    let fields = WelcomeFields {
         display_name: &mail.display_name,
         upn: &mail.upn,
         credential,
         kind,
         ticket: &mail.ticket,
         sender_name: &mail.sender_name,
-    });
-    let to = vec![MailAddress {
-        address: mail.to.clone(),
-        name: Some(mail.display_name.clone()).filter(|n| !n.is_empty()),
-    }];
+    };
+    let (subject, body, to) = match &mail.split_to {
+        Some(second) => {
+            let half = render_half(Half::Secret, &fields, &mail.to);
+            (half.subject, half.text, address(second, None))
+        }
+        None => {
+            let email = WelcomeTemplate::default().render(&fields);
+            let name = Some(mail.display_name.clone()).filter(|n| !n.is_empty());
+            (mail.subject.clone(), email.html, address(&mail.to, name))
+        }
+    };
     let cc = mail
         .cc
         .iter()
@@ -179,14 +187,50 @@ pub fn compose(mail: &MailPlan, kind: CredentialKind, credential: &Secret) -> Ma
         })
         .collect();
     let subject = match &mail.encryption {
-        Some(rule) => rule.tag_subject(&mail.subject),
-        None => mail.subject.clone(),
+        Some(rule) => rule.tag_subject(&subject),
+        None => subject,
     };
-    let mut message = MailMessage::html(subject, email.html, to, cc);
+    let mut message = MailMessage::html(subject, body, to, cc);
+    if mail.split_to.is_some() {
+        message.body_type = crate::graph::BodyType::Text;
+    }
     message.save_to_sent_items = mail.save_to_sent_items;
     if let Some((name, value)) = mail.encryption.as_ref().and_then(|r| r.header.clone()) {
         message.headers.push((name, value));
     }
+    message
+}
+
+fn address(a: &str, name: Option<String>) -> Vec<MailAddress> {
+    vec![MailAddress {
+        address: a.to_owned(),
+        name,
+    }]
+}
+
+/// Split delivery's first message: the account details, to the user, naming the second
+/// recipient; no credential, no cc, no encryption mark (nothing secret in it).
+pub fn compose_details(mail: &MailPlan, kind: CredentialKind) -> MailMessage {
+    let none = Secret::new(String::new());
+    let fields = WelcomeFields {
+        display_name: &mail.display_name,
+        upn: &mail.upn,
+        credential: &none,
+        kind,
+        ticket: &mail.ticket,
+        sender_name: &mail.sender_name,
+    };
+    let second = mail.split_to.as_deref().unwrap_or_default();
+    let half = render_half(Half::Details, &fields, second);
+    let name = Some(mail.display_name.clone()).filter(|n| !n.is_empty());
+    let mut message = MailMessage::html(
+        mail.subject.clone(),
+        half.text,
+        address(&mail.to, name),
+        Vec::new(),
+    );
+    message.body_type = crate::graph::BodyType::Text;
+    message.save_to_sent_items = mail.save_to_sent_items;
     message
 }
 
@@ -203,7 +247,31 @@ fn preview_email(app: AppCtx, flow: Flow) -> Option<(String, String)> {
         }
         _ => "\u{2022}".repeat(flow.generated.with(|g| g.as_ref().map_or(16, Secret::len))),
     };
-    let email = render(&app, flow, &target, &Secret::new(mask), true);
+    let mask = Secret::new(mask);
+    if flow.split.get() {
+        let ticket = ticket_text(&flow.ticket.get());
+        let sender = sender_name(&app);
+        let fields = WelcomeFields {
+            display_name: target.label(),
+            upn: target.user_principal_name.as_deref().unwrap_or_default(),
+            credential: &mask,
+            kind: credential_kind(flow, true),
+            ticket: &ticket,
+            sender_name: &sender,
+        };
+        let details = render_half(Half::Details, &fields, &flow.split_to.get());
+        let secret = render_half(Half::Secret, &fields, &flow.to.get());
+        let text = format!(
+            "{}\n\n---- {} ----\n\n{}",
+            details.text.expose_secret(),
+            secret.subject,
+            secret.text.expose_secret()
+        );
+        let mut html = "<pre>".to_owned();
+        crate::welcome::escape_html_into(&mut html, &text);
+        return Some((html, text));
+    }
+    let email = render(&app, flow, &target, &mask, true);
     Some((
         email.html.expose_secret().to_owned(),
         email.text.expose_secret().to_owned(),
@@ -288,6 +356,35 @@ pub fn EmailStep() -> impl IntoView {
             {move || cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })}
             {move || (!flow.cc.get().trim().is_empty()).then(|| view! {
                 <p class="warning">"Everyone in cc receives the credential too."</p>
+            })}
+            <div class="wf-row">
+                <label>
+                    <input
+                        type="checkbox"
+                        id="email-split"
+                        prop:checked=move || flow.split.get()
+                        on:change=move |ev| flow.split.set(event_target_checked(&ev))
+                    />
+                    " Split: send the credential to someone else"
+                </label>
+            </div>
+            {move || flow.split.get().then(|| view! {
+                <div class="wf-row">
+                    <label for="email-split-to">"Credential to"</label>
+                    <input
+                        id="email-split-to"
+                        type="email"
+                        autocomplete="off"
+                        spellcheck="false"
+                        placeholder="their manager or the helpdesk"
+                        prop:value=move || flow.split_to.get()
+                        on:input=move |ev| flow.split_to.set(event_target_value(&ev))
+                    />
+                </div>
+                {move || flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })}
+                <p class="muted" id="email-split-note">
+                    "To gets the username and sign-in links only; this address gets the credential (with the cc),                      after the first message went. Each names where the other went."
+                </p>
             })}
             <div class="wf-row">
                 <label for="email-subject">"Subject"</label>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::actions::{json_download_href, print_page, CopyButton};
-use super::email::compose;
+use super::email::{compose, compose_details};
 use super::print::PrintSheet;
 use super::review::{path_token, short_time};
 use super::run::{keeps_credential, kind_of, on_event, receipt_of};
@@ -18,7 +18,7 @@ use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
-use crate::workflow::receipt::Receipt;
+use crate::workflow::receipt::{EmailRecord, Receipt};
 use crate::workflow::run::{
     send_email_again, verify_reset, EmailDraft, EmailState, NextAction, ResetCheck, ResetState,
 };
@@ -59,9 +59,14 @@ fn retry_send(app: AppCtx, flow: Flow) {
             Some(l) => compose(&mail, kind, &Secret::new(l.clone())),
             None => compose(&mail, kind, secret),
         };
+        let details_with = || compose_details(&mail, kind);
         let draft = EmailDraft {
             from_mailbox: None,
             compose: &compose_with,
+            details: mail
+                .split_to
+                .is_some()
+                .then_some(&details_with as &dyn Fn() -> _),
         };
         send_email_again(
             &transport,
@@ -206,7 +211,8 @@ fn reset_word(state: &str) -> &'static str {
 fn headline(r: &Receipt) -> String {
     let who = &r.target.display_name;
     let tap = r.path == ResetPath::TemporaryAccessPass;
-    let email_sent = r.email.as_ref().is_some_and(|e| e.outcome.state == "sent");
+    let sent = |e: &Option<EmailRecord>| e.as_ref().is_some_and(|e| e.outcome.state == "sent");
+    let email_sent = sent(&r.email) && (r.details_email.is_none() || sent(&r.details_email));
     match (r.reset.state, tap) {
         ("done", false) if email_sent => {
             format!("Done: {who}'s password was reset and the welcome email was sent.")
@@ -228,7 +234,12 @@ fn headline(r: &Receipt) -> String {
 fn failure_advice(flow: Flow) -> Option<(String, Advice)> {
     flow.report.with(|r| {
         let r = r.as_ref()?;
-        match (&r.reset, &r.email) {
+        // Split delivery: until the details went, theirs is the failure to explain.
+        let email = match &r.details {
+            EmailState::NotRequested | EmailState::Sent => &r.email,
+            d => d,
+        };
+        match (&r.reset, email) {
             (ResetState::Failed { reason, advice, .. }, _) => {
                 Some((reason.clone(), advice.clone()))
             }
@@ -305,7 +316,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         Some(u) => format!("{} ({u})", r.target.display_name),
         None => r.target.display_name.clone(),
     };
-    let email = r.email.as_ref().map(|e| {
+    let email_line = |e: &EmailRecord| {
         let mut s = format!("{}: to {}", e.outcome.state, e.to.join(", "));
         if !e.cc.is_empty() {
             s.push_str(&format!(", cc {}", e.cc.join(", ")));
@@ -315,6 +326,9 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         } else {
             "; no copy in Sent Items"
         });
+        if e.carries == "accountDetails" {
+            s.push_str("; username and sign-in links only, no credential");
+        }
         if e.carries == "sealedLink" {
             s.push_str("; it carried a sealed link, not the password");
         }
@@ -325,6 +339,13 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             s.push_str(&format!(" ({d})"));
         }
         s
+    };
+    let email = r.email.as_ref().map(email_line);
+    let details = r.details_email.as_ref().map(|d| {
+        view! {
+            <dt>"Account details"</dt>
+            <dd id="receipt-details">{email_line(d)}</dd>
+        }
     });
     let ids = r
         .steps
@@ -393,6 +414,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             id="receipt"
             data-reset=r.reset.state
             data-email=r.email.as_ref().map_or("notRequested", |e| e.outcome.state)
+            data-details=r.details_email.as_ref().map(|e| e.outcome.state)
             data-next=format!("{next:?}")
         >
             <h2 id="receipt-headline">{headline(&r)}</h2>
@@ -416,6 +438,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 </dd>
                 <dt>"Email"</dt>
                 <dd id="receipt-email">{email.unwrap_or_else(|| "not requested".into())}</dd>
+                {details}
             </dl>
             {(!warnings.is_empty()).then(|| view! {
                 <ul class="warning">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::actions::now_iso;
-use super::email::{compose, credential_kind, parse_cc, sender_name, ticket_text};
+use super::email::{compose, compose_details, credential_kind, parse_cc, sender_name, ticket_text};
 use super::state::{
     effective_admin, use_flow, CredentialMode, Flow, LineState, MailPlan, ReviewState, RunInfo,
     Stage, StepLine,
@@ -88,7 +88,17 @@ pub fn receipt_of(info: &RunInfo, report: &RunReport) -> Receipt {
         started_at: info.started_at.clone(),
         finished_at: info.finished_at.clone(),
         ticket: info.ticket.clone(),
-        to: info.mail.iter().map(|m| m.to.clone()).collect(),
+        // Split: `to` got the details, the second recipient the credential.
+        to: info
+            .mail
+            .iter()
+            .map(|m| m.split_to.clone().unwrap_or_else(|| m.to.clone()))
+            .collect(),
+        details_to: info
+            .mail
+            .as_ref()
+            .filter(|m| m.split_to.is_some())
+            .map(|m| m.to.clone()),
         cc: info.mail.as_ref().map(|m| m.cc.clone()).unwrap_or_default(),
         saved_to_sent_items: info.mail.as_ref().is_some_and(|m| m.save_to_sent_items),
         sealed_link: info.sealed_link.is_some(),
@@ -175,6 +185,10 @@ pub fn start_run(app: AppCtx, flow: Flow) {
         ticket: ticket_text(&ticket),
         sender_name: sender_name(&app),
         sealed: flow.sealed.get_untracked() && mode != CredentialMode::Tap,
+        split_to: flow
+            .split
+            .get_untracked()
+            .then(|| flow.split_to.get_untracked().trim().to_owned()),
         encryption: flow
             .encrypt
             .get_untracked()
@@ -230,9 +244,16 @@ pub fn start_run(app: AppCtx, flow: Flow) {
                 None => compose(&MailPlan::default(), kind, carried),
             }
         };
-        let draft = info.mail.as_ref().map(|_| EmailDraft {
+        let details_of = info.mail.clone().filter(|m| m.split_to.is_some());
+        let details_with =
+            || compose_details(details_of.as_ref().unwrap_or(&MailPlan::default()), kind);
+        let draft = info.mail.as_ref().map(|m| EmailDraft {
             from_mailbox: None,
             compose: &compose_with,
+            details: m
+                .split_to
+                .is_some()
+                .then_some(&details_with as &dyn Fn() -> _),
         });
         let mut request = RunRequest::new(&info.plan, password.as_ref(), draft);
         if let Some((tap_request, _)) = &tap {

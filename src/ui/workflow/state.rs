@@ -14,6 +14,7 @@ use crate::workflow::run::{RunReport, Step};
 use crate::workflow::{plan, AdminContext, CredentialChoice, Plan, PlanOptions, Refusal};
 
 use super::email::{address_problem, parse_cc};
+use crate::welcome::split_problem;
 
 /// What the Find box shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,6 +99,8 @@ pub struct MailPlan {
     pub sender_name: String,
     /// The email carries a sealed link instead of the password.
     pub sealed: bool,
+    /// Split delivery: the credential goes here, the account details to `to`.
+    pub split_to: Option<String>,
     /// The tenant's encryption rule, when the admin asked for it to apply.
     pub encryption: Option<crate::config::EncryptionRule>,
 }
@@ -150,6 +153,9 @@ pub struct Flow {
     pub sealed: RwSignal<bool>,
     /// Mark the email for the tenant's encryption rule (when config names one).
     pub encrypt: RwSignal<bool>,
+    /// Split delivery: the credential to `split_to`, the account details to `to`.
+    pub split: RwSignal<bool>,
+    pub split_to: RwSignal<String>,
     /// The sealed link's passphrase, shown once to the admin to read by phone.
     pub unlock_passphrase: RwSignal<Option<Secret>, LocalStorage>,
 
@@ -230,6 +236,8 @@ impl Flow {
             save_sent: RwSignal::new(false),
             sealed: RwSignal::new(false),
             encrypt: RwSignal::new(true),
+            split: RwSignal::new(false),
+            split_to: RwSignal::new(String::new()),
             unlock_passphrase: RwSignal::new_local(None),
             ticket: RwSignal::new(String::new()),
             confirm_upn: RwSignal::new(String::new()),
@@ -288,6 +296,8 @@ impl Flow {
         self.save_sent.set(false);
         self.sealed.set(false);
         self.encrypt.set(true);
+        self.split.set(false);
+        self.split_to.set(String::new());
         self.confirm_upn.set(String::new());
     }
 
@@ -373,7 +383,18 @@ impl Flow {
         if self.subject.get().trim().is_empty() {
             return Some("The subject is empty.".into());
         }
-        None
+        self.split_problem()
+    }
+
+    /// Why the split delivery's second recipient cannot take the credential.
+    pub fn split_problem(&self) -> Option<String> {
+        if !self.split.get() {
+            return None;
+        }
+        let second = self.split_to.get();
+        let p = address_problem(&second)
+            .or_else(|| split_problem(&self.to.get(), &second).map(str::to_owned))?;
+        Some(format!("Credential recipient: {p}"))
     }
 }
 
