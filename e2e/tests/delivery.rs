@@ -342,3 +342,106 @@ pub async fn encryption_header_reaches_the_outbox(t: Ctx) -> TestResult {
     );
     Ok(())
 }
+
+/// Split delivery: the account details to the user, the password to a second recipient. The
+/// outbox has exactly two messages, one to each; only the one to the second recipient holds the
+/// password the sandbox holds for the user; the other holds the username and names the second
+/// recipient. Both went in the reset's one `$batch`, chained by `dependsOn`. A second recipient
+/// equal to the first is refused with a message that says what to do.
+pub async fn split_delivery_run(t: Ctx) -> TestResult {
+    const BOSS: &str = "helpdesk@contoso.onmicrosoft.com";
+    sign_in(&t, USER_ADMIN).await?;
+    find_and_pick(&t, "Alex", ALEX).await?;
+    ensure!(wait_plan(&t.browser).await? == "plan", "no plan for Alex");
+    set_value(&t.browser, "#email-to", ALEX_HOME).await?;
+    click(&t.browser, "#email-split").await?;
+    set_value(&t.browser, "#email-split-to", &ALEX_HOME.to_uppercase()).await?;
+    wait_for_text(&t.browser, "#email-split-problem", "must differ", 5).await?;
+    set_value(&t.browser, "#email-split-to", BOSS).await?;
+    ensure!(
+        !e2e::page::exists(&t.browser, "#email-split-problem").await,
+        "a valid second recipient is still refused"
+    );
+    let before = requests(t.port()).await?.len();
+    confirm_and_run(&t, "INC-2030", None).await?;
+    wait_for(
+        &t.browser,
+        "#receipt[data-reset='done'][data-email='sent'][data-details='sent']",
+        60,
+    )
+    .await?;
+    let password = credentials(t.port(), ALEX).await?["password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        !password.is_empty(),
+        "the sandbox holds no password for Alex"
+    );
+
+    let sent = messages(t.port()).await?;
+    ensure!(sent.len() == 2, "{} messages in the outbox", sent.len());
+    let holding: Vec<_> = sent
+        .iter()
+        .filter(|m| m.to_string().contains(&password) || carries(m, &password))
+        .collect();
+    ensure!(
+        holding.len() == 1,
+        "{} messages hold the password",
+        holding.len()
+    );
+    ensure!(
+        e2e::page::to_of(holding[0]) == [BOSS],
+        "the password went to {:?}",
+        e2e::page::to_of(holding[0])
+    );
+    let Some(details) = sent.iter().find(|m| e2e::page::to_of(m) == [ALEX_HOME]) else {
+        e2e::fail!("no message to {ALEX_HOME}");
+    };
+    let text = details["text"].as_str().unwrap_or_default();
+    ensure!(
+        text.contains(ALEX) && text.contains(BOSS),
+        "the details message lacks the username or the second recipient: {text}"
+    );
+    let secret_text = holding[0]["text"].as_str().unwrap_or_default();
+    ensure!(
+        secret_text.contains(ALEX_HOME) && secret_text.contains(ALEX),
+        "the password's message does not name the username and the first recipient: {secret_text}"
+    );
+
+    // One round trip: the reset's $batch carried both messages, chained.
+    let log = requests(t.port()).await?;
+    let batches: Vec<_> = log[before.min(log.len())..]
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with("$batch")))
+        .collect();
+    ensure!(
+        batches.len() == 1,
+        "{} $batch requests in the run",
+        batches.len()
+    );
+    let chain: Vec<(String, serde_json::Value)> = batches[0]["inner"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["method"].as_str().unwrap_or("").to_owned(),
+                p["dependsOn"].clone(),
+            )
+        })
+        .collect();
+    ensure!(
+        chain.len() == 3
+            && chain[0].0 == "PATCH"
+            && chain[1].1 == serde_json::json!([batches[0]["inner"][0]["id"]])
+            && chain[2].1 == serde_json::json!([batches[0]["inner"][1]["id"]]),
+        "the batch is not [PATCH; mail after it; mail after that]: {chain:?}"
+    );
+    let receipt = text_of(&t.browser, "#receipt-details").await;
+    ensure!(
+        receipt.contains(ALEX_HOME) && receipt.contains("no credential"),
+        "the receipt does not record the details message: {receipt:?}"
+    );
+    Ok(())
+}

@@ -57,5 +57,6 @@ fn main() {
         delivery::methods_unknown_without_permission,
         delivery::sealed_link_run,
         delivery::encryption_header_reaches_the_outbox,
+        delivery::split_delivery_run,
     ]);
 }
