@@ -9,6 +9,7 @@ pub mod config;
 pub mod credential;
 pub mod embed;
 pub mod graph;
+pub mod json;
 pub mod secret;
 pub mod theme;
 pub mod welcome;
