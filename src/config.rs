@@ -20,7 +20,7 @@
 
 use core::fmt;
 
-use serde_json::{Map, Value};
+use crate::json::{self, Map, Value};
 
 use crate::auth::scopes;
 
@@ -438,17 +438,14 @@ impl Config {
     /// Reads and validates config.json. Unknown keys are errors (a typo like `clientID` would
     /// otherwise be silently ignored), except comments: keys starting with `//`.
     pub fn parse(json: &str) -> Result<Config, ConfigError> {
-        let root: Value = serde_json::from_str(json).map_err(|e| {
+        let root = json::parse(json).map_err(|e| {
             ConfigError::new(
                 "config.json",
                 format!(
                     "is not valid JSON: {} at line {}, column {}.",
-                    match e.classify() {
-                        serde_json::error::Category::Eof => "it ends too early".to_owned(),
-                        _ => e.to_string().split(" at line").next().unwrap_or("").to_owned(),
-                    },
-                    e.line(),
-                    e.column()
+                    if e.eof { "it ends too early" } else { e.what },
+                    e.line,
+                    e.column
                 ),
                 "{ \"tenant\": \"contoso.onmicrosoft.com\", \"clientId\": \"00001111-aaaa-2222-bbbb-3333cccc4444\" }",
             )
@@ -480,7 +477,7 @@ impl Config {
         Self::from_map(&map)
     }
 
-    fn from_map(map: &Map<String, Value>) -> Result<Config, ConfigError> {
+    fn from_map(map: &Map) -> Result<Config, ConfigError> {
         let present = |k: &str| map.get(k).filter(|v| !v.is_null());
 
         let tenant = match present("tenant") {
@@ -694,11 +691,11 @@ mod tests {
             Some("#0f6cbd")
         );
         assert_eq!(config.theme.name(), "Handover");
-        let root: Value = serde_json::from_str(text).expect("JSON");
+        let root = json::parse(text).expect("JSON");
         for key in KEYS {
             assert!(root.get(key).is_some(), "{key} is not shown");
             assert!(
-                root.get(format!("// {key}")).is_some(),
+                root.get(&format!("// {key}")).is_some(),
                 "{key} is not documented"
             );
         }

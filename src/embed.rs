@@ -5,7 +5,7 @@
 //! may send `prefill` (a target user and a ticket); the page sends `ready`, `signed-in` and
 //! `completed`. docs/EMBED.md describes them for portal authors.
 
-use serde_json::{json, Map, Value};
+use crate::json::{self, Map, Value};
 
 /// The version of the message shapes; a message naming another version is refused.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -161,11 +161,7 @@ fn field_error(name: &str, problem: impl Into<String>) -> MessageError {
 
 /// An optional string field: absent or null is `None`; blank is `None`; too long or with
 /// control characters is refused.
-fn optional_text(
-    map: &Map<String, Value>,
-    name: &str,
-    max_chars: usize,
-) -> Result<Option<String>, MessageError> {
+fn optional_text(map: &Map, name: &str, max_chars: usize) -> Result<Option<String>, MessageError> {
     match map.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => {
@@ -196,14 +192,14 @@ pub fn parse_inbound(text: &str) -> Result<Inbound, MessageError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(MessageError::TooLarge { bytes: text.len() });
     }
-    let value: Value = serde_json::from_str(text).map_err(|_| MessageError::NotJson)?;
+    let value = json::parse(text).map_err(|_| MessageError::NotJson)?;
     let Value::Object(map) = value else {
         return Err(MessageError::NotObject);
     };
     match map.get("handover") {
         None => return Err(MessageError::Foreign),
         Some(Value::Number(n)) if n.as_u64() == Some(PROTOCOL_VERSION) => {}
-        Some(other) => return Err(MessageError::Version(short(&other.to_string()))),
+        Some(other) => return Err(MessageError::Version(short(&other.to_json()))),
     }
     let kind = match map.get("type") {
         Some(Value::String(t)) => t.as_str(),
@@ -248,22 +244,30 @@ pub enum Outbound {
 impl Outbound {
     /// The message as JSON.
     pub fn to_json(&self) -> Value {
-        let v = PROTOCOL_VERSION;
+        let mut m = Map::default();
+        m.insert("handover", PROTOCOL_VERSION);
         match self {
-            Outbound::Ready => json!({"handover": v, "type": "ready"}),
+            Outbound::Ready => m.insert("type", "ready"),
             Outbound::SignedIn { admin } => {
-                json!({"handover": v, "type": "signed-in", "admin": admin})
+                m.insert("type", "signed-in");
+                m.insert("admin", admin.clone());
             }
             Outbound::Completed { receipt } => {
-                json!({"handover": v, "type": "completed", "receipt": receipt})
+                m.insert("type", "completed");
+                m.insert("receipt", receipt.clone());
             }
         }
+        m.into()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ours(v: serde_json::Value) -> Value {
+        json::parse(&v.to_string()).expect("serde_json writes JSON")
+    }
 
     fn allowed() -> Vec<String> {
         vec!["https://intranet.contoso.com".into()]
@@ -463,20 +467,22 @@ mod tests {
     fn outbound_messages_have_the_documented_shape() {
         assert_eq!(
             Outbound::Ready.to_json(),
-            json!({"handover": 1, "type": "ready"})
+            ours(serde_json::json!({"handover": 1, "type": "ready"}))
         );
         assert_eq!(
             Outbound::SignedIn {
                 admin: Some("admin@contoso.com".into())
             }
             .to_json(),
-            json!({"handover": 1, "type": "signed-in", "admin": "admin@contoso.com"})
+            ours(
+                serde_json::json!({"handover": 1, "type": "signed-in", "admin": "admin@contoso.com"})
+            )
         );
         let done = Outbound::Completed {
-            receipt: json!({"receiptVersion": 1}),
+            receipt: ours(serde_json::json!({"receiptVersion": 1})),
         }
         .to_json();
-        assert_eq!(done["type"], "completed");
-        assert_eq!(done["receipt"]["receiptVersion"], 1);
+        assert_eq!(done["type"].as_str(), Some("completed"));
+        assert_eq!(done["receipt"]["receiptVersion"].as_u64(), Some(1));
     }
 }

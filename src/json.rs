@@ -48,6 +48,48 @@ impl Number {
         self.0.parse().ok()
     }
 
+    /// A non-negative number rounded down to a whole number, saturating at `u64::MAX` (as a
+    /// float cast would), read from the decimal text without float arithmetic: `3599.9` → 3599,
+    /// `1.7e9` → 1700000000. `None` for a negative number.
+    pub fn floor_u64(&self) -> Option<u64> {
+        let text = &self.0;
+        if text.starts_with('-') {
+            return None;
+        }
+        let (mantissa, exp) = match text.find(['e', 'E']) {
+            Some(i) => (&text[..i], &text[i + 1..]),
+            None => (text.as_str(), "0"),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = whole.bytes().chain(fraction.bytes());
+        // A longer exponent than six digits is beyond any u64 either way.
+        let exp_digits = exp.trim_start_matches(['+', '-']);
+        let magnitude: i64 = if exp_digits.len() > 6 {
+            1_000_000
+        } else {
+            exp_digits.parse().unwrap_or(0)
+        };
+        let exp = if exp.starts_with('-') {
+            -magnitude
+        } else {
+            magnitude
+        };
+        // Digits before the decimal point, once the exponent has moved it.
+        let point = whole.len() as i64 + exp;
+        let take = usize::try_from(point.max(0)).unwrap_or(0);
+        let mut n: u64 = 0;
+        for d in digits.chain(core::iter::repeat(b'0')).take(take) {
+            n = match n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            {
+                Some(n) => n,
+                None => return Some(u64::MAX),
+            };
+        }
+        Some(n)
+    }
+
     /// The text as written, e.g. `"1.5e3"`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -66,9 +108,17 @@ impl fmt::Display for Number {
     }
 }
 
-/// An object's members, in document order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// An object's members, in document order. Two maps are equal when they give the same value for
+/// every name (order aside, the last of a repeated name counting), as serde_json's maps compare.
+#[derive(Clone, Debug, Default, Eq)]
 pub struct Map(pub Vec<(String, Value)>);
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        let covers = |a: &Map, b: &Map| a.keys().all(|k| a.get(k) == b.get(k));
+        covers(self, other) && covers(other, self)
+    }
+}
 
 impl Map {
     /// The value of the last member named `key`.
@@ -378,6 +428,34 @@ impl fmt::Display for Error {
             self.what, self.line, self.column
         )
     }
+}
+
+/// Why a text could not be read as a `T`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// Not JSON at all.
+    Syntax(Error),
+    /// JSON, but not the expected shape.
+    Shape(Shape),
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Syntax(e) => e.fmt(f),
+            ReadError::Shape(s) => s.fmt(f),
+        }
+    }
+}
+
+/// Parses `text` and reads it as a `T`. The parsed tree's strings are overwritten before it is
+/// dropped, so a token or pass in the answer lingers only in `T` (which keeps it in a
+/// [`crate::secret::Secret`]).
+pub fn read<T: FromJson>(text: &str) -> Result<T, ReadError> {
+    let mut v = parse(text).map_err(ReadError::Syntax)?;
+    let read = T::from_json(&v).map_err(ReadError::Shape);
+    v.wipe();
+    read
 }
 
 /// Parses one JSON value (surrounding whitespace allowed, nothing else after it).
@@ -838,10 +916,34 @@ mod tests {
     }
 
     #[test]
+    fn numbers_round_down_without_floats() {
+        let floor = |t: &str| match ok(t) {
+            Value::Number(n) => n.floor_u64(),
+            _ => unreachable!(),
+        };
+        assert_eq!(floor("3599"), Some(3599));
+        assert_eq!(floor("3599.9"), Some(3599));
+        assert_eq!(floor("1.7e9"), Some(1_700_000_000));
+        assert_eq!(floor("17E+8"), Some(1_700_000_000));
+        assert_eq!(floor("12345e-2"), Some(123));
+        assert_eq!(floor("0.5"), Some(0));
+        assert_eq!(floor("5e-99999999"), Some(0));
+        assert_eq!(floor("1e30"), Some(u64::MAX));
+        assert_eq!(floor("1e99999999"), Some(u64::MAX));
+        assert_eq!(floor("0e99999999"), Some(0));
+        assert_eq!(floor("-1"), None);
+        assert_eq!(floor("-0.5"), None);
+    }
+
+    #[test]
     fn duplicate_names_read_the_last() {
         let v = ok(r#"{"a":1,"a":2}"#);
         assert_eq!(v["a"].as_u64(), Some(2));
         assert_eq!(v.as_object().map(Map::len), Some(2));
+        assert_eq!(v, ok(r#"{"a":2}"#));
+        assert_eq!(ok(r#"{"a":1,"b":2}"#), ok(r#"{"b":2,"a":1}"#));
+        assert_ne!(ok(r#"{"a":1,"b":2}"#), ok(r#"{"a":1}"#));
+        assert_ne!(ok(r#"{"a":1}"#), ok(r#"{"a":1,"b":null}"#));
     }
 
     #[test]

@@ -76,11 +76,11 @@ impl fmt::Display for Secret {
 }
 
 /// Reading a secret out of JSON (a token answer, say) is allowed; there is deliberately no
-/// `Serialize`, so a secret cannot be written into storage or a log by `serde` without an
+/// `Into<json::Value>`, so a secret cannot be written into storage or a log as JSON without an
 /// explicit `expose_secret()`.
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret::new)
+impl crate::json::FromJson for Secret {
+    fn from_json(v: &crate::json::Value) -> Result<Self, crate::json::Shape> {
+        String::from_json(v).map(Secret::new)
     }
 }
 
@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn deserializes_from_a_json_string() {
-        let token: Secret = serde_json::from_str("\"eyJ0eXAi\"").unwrap();
+        let token: Secret = crate::json::read("\"eyJ0eXAi\"").unwrap();
         assert_eq!(token.expose_secret(), "eyJ0eXAi");
         assert_eq!(format!("{token:?}"), "Secret([redacted])");
     }

@@ -1,7 +1,7 @@
 //! The page's look from config.json's `theme`: accent colours, the font, a logo and the product
 //! name, validated here (pure) and applied as CSS custom properties by `ui::theme`.
 
-use serde_json::{Map, Value};
+use crate::json::{Map, Value};
 
 use crate::config::ConfigError;
 
@@ -241,7 +241,7 @@ pub fn parse_theme(v: &Value) -> Result<Theme, ConfigError> {
 }
 
 /// Reads an optional `theme` key of config.json.
-pub fn theme_of(map: &Map<String, Value>) -> Result<Theme, ConfigError> {
+pub fn theme_of(map: &Map) -> Result<Theme, ConfigError> {
     match map.get("theme").filter(|v| !v.is_null()) {
         None => Ok(Theme::default()),
         Some(v) => parse_theme(v),
@@ -276,7 +276,13 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// Our value of what serde_json's `json!` wrote.
+    macro_rules! json {
+        ($($t:tt)+) => {
+            crate::json::parse(&serde_json::json!($($t)+).to_string()).expect("JSON")
+        };
+    }
 
     #[test]
     fn colours_parse_in_both_hex_forms_only() {
@@ -410,8 +416,8 @@ mod tests {
         ];
         for (v, field, words) in cases {
             let e = parse_theme(&v).unwrap_err();
-            assert_eq!(e.field, field, "{v}");
-            assert!(e.problem.contains(words), "{v}: {}", e.problem);
+            assert_eq!(e.field, field, "{v:?}");
+            assert!(e.problem.contains(words), "{v:?}: {}", e.problem);
         }
         let big = format!("data:image/png;base64,{}", "A".repeat(MAX_LOGO_DATA_URL));
         let e = parse_theme(&json!({ "logoUrl": big })).unwrap_err();

@@ -226,17 +226,21 @@ impl InFlight {
     /// Parks the values in sessionStorage for a redirect sign-in (the only thing Handover
     /// ever stores).
     pub fn store(&self) -> Result<(), AuthError> {
-        let record = serde_json::json!({
-            "state": self.state,
-            "nonce": self.nonce,
-            "verifier": self.verifier.expose_secret(),
-        });
+        let mut record = crate::json::Map::default();
+        record.insert("state", self.state.as_str());
+        record.insert("nonce", self.nonce.as_str());
+        record.insert("verifier", self.verifier.expose_secret());
+        let mut record = crate::json::Value::Object(record);
         let storage = session_storage().ok_or_else(|| {
             AuthError::Network("this browser blocks sessionStorage; use the popup sign-in".into())
         })?;
-        storage
-            .set_item(IN_FLIGHT_KEY, &record.to_string())
-            .map_err(|e| AuthError::Network(js_err(e)))
+        let mut text = record.to_json();
+        record.wipe();
+        let stored = storage
+            .set_item(IN_FLIGHT_KEY, &text)
+            .map_err(|e| AuthError::Network(js_err(e)));
+        zeroize::Zeroize::zeroize(&mut text);
+        stored
     }
 
     /// Reads and removes the in-flight record: it is used once, whatever happens next.
@@ -244,7 +248,7 @@ impl InFlight {
         let storage = session_storage()?;
         let raw = storage.get_item(IN_FLIGHT_KEY).ok().flatten();
         let _ = storage.remove_item(IN_FLIGHT_KEY);
-        let v: serde_json::Value = serde_json::from_str(&raw?).ok()?;
+        let v = crate::json::parse(&raw?).ok()?;
         let verifier =
             PkceVerifier::from_secret(Secret::new(v["verifier"].as_str()?.to_string())).ok()?;
         Some(InFlight {

@@ -2,8 +2,7 @@
 //! authorize URL, the callback, the token requests and answers, and the ID token checks.
 //! The browser half (fetch, redirect, popup, storage) calls these.
 
-use serde::Deserialize;
-use serde_json::Value;
+use crate::json::{self, FromJson, Shape, Value};
 
 use super::errors::AuthError;
 use super::pkce::PkceVerifier;
@@ -23,12 +22,23 @@ pub struct Discovery {
     pub issuer: String,
 }
 
-#[derive(Deserialize)]
 struct RawDiscovery {
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
     end_session_endpoint: Option<String>,
     issuer: Option<String>,
+}
+
+impl FromJson for RawDiscovery {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        v.as_object().ok_or(Shape::wrong("an object"))?;
+        Ok(RawDiscovery {
+            authorization_endpoint: v.opt("authorization_endpoint")?,
+            token_endpoint: v.opt("token_endpoint")?,
+            end_session_endpoint: v.opt("end_session_endpoint")?,
+            issuer: v.opt("issuer")?,
+        })
+    }
 }
 
 /// Whether `url` is `https://host...`, or `http://` to a loopback host (the sandbox).
@@ -68,7 +78,7 @@ impl Discovery {
     /// Reads a discovery document; each endpoint must be absolute `https` (or `http` on a
     /// loopback host), and `issuer` must be present.
     pub fn parse(json: &str) -> Result<Discovery, AuthError> {
-        let raw: RawDiscovery = serde_json::from_str(json).map_err(|e| {
+        let raw: RawDiscovery = json::read(json).map_err(|e| {
             AuthError::Discovery(format!("the discovery document is not valid JSON ({e})"))
         })?;
         let endpoint = |name: &str, value: Option<String>| -> Result<String, AuthError> {
@@ -384,7 +394,6 @@ pub struct TokenAnswer {
     pub refresh_token_expires_in: Option<u64>,
 }
 
-#[derive(Deserialize)]
 struct RawTokenAnswer {
     access_token: Option<Secret>,
     token_type: Option<String>,
@@ -395,21 +404,41 @@ struct RawTokenAnswer {
     id_token: Option<Secret>,
 }
 
-#[derive(Deserialize)]
+impl FromJson for RawTokenAnswer {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        v.as_object().ok_or(Shape::wrong("an object"))?;
+        Ok(RawTokenAnswer {
+            access_token: v.opt("access_token")?,
+            token_type: v.opt("token_type")?,
+            refresh_token: v.opt("refresh_token")?,
+            expires_in: v.opt("expires_in")?,
+            refresh_token_expires_in: v.opt("refresh_token_expires_in")?,
+            scope: v.opt("scope")?,
+            id_token: v.opt("id_token")?,
+        })
+    }
+}
+
 struct RawErrorAnswer {
     error: String,
-    #[serde(default)]
     error_description: String,
-    #[serde(default)]
     error_codes: Vec<u32>,
+}
+
+impl FromJson for RawErrorAnswer {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        Ok(RawErrorAnswer {
+            error: v.req("error")?,
+            error_description: v.opt("error_description")?.unwrap_or_default(),
+            error_codes: v.opt("error_codes")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// Seconds as a number or a numeric string (older endpoints send strings).
 fn seconds(value: Option<&Value>) -> Option<u64> {
     match value? {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n.floor_u64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -419,7 +448,7 @@ fn seconds(value: Option<&Value>) -> Option<u64> {
 /// `error_codes`) becomes [`AuthError::Authority`] whatever the status; a non-2xx answer that
 /// is not OAuth becomes [`AuthError::Network`]; a 2xx without an access token is malformed.
 pub fn parse_token_answer(status: u16, body: &str) -> Result<TokenAnswer, AuthError> {
-    if let Ok(e) = serde_json::from_str::<RawErrorAnswer>(body) {
+    if let Ok(e) = json::read::<RawErrorAnswer>(body) {
         let codes = if e.error_codes.is_empty() {
             super::errors::aadsts_code(&e.error_description)
                 .into_iter()
@@ -438,7 +467,7 @@ pub fn parse_token_answer(status: u16, body: &str) -> Result<TokenAnswer, AuthEr
             "The token endpoint answered HTTP {status} without an OAuth error."
         )));
     }
-    let raw: RawTokenAnswer = serde_json::from_str(body).map_err(|e| {
+    let raw: RawTokenAnswer = json::read(body).map_err(|e| {
         AuthError::MalformedToken(format!("The token answer is not valid JSON ({e})."))
     })?;
     if let Some(kind) = &raw.token_type {
@@ -487,9 +516,10 @@ fn claim_str<'a>(claims: &'a Value, name: &str) -> Option<&'a str> {
 }
 
 fn claim_secs(claims: &Value, name: &str) -> Option<u64> {
-    let n = claims.get(name)?.as_number()?;
-    n.as_u64()
-        .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+    match claims.get(name)? {
+        Value::Number(n) => n.floor_u64(),
+        _ => None,
+    }
 }
 
 /// Checks the ID token from the token answer and reads the admin's account from it.
@@ -517,9 +547,9 @@ pub fn validate_id_token(
         ));
     };
     let payload = decode_segment(payload).ok_or_else(|| malformed("payload is not base64url"))?;
-    let claims: Value =
-        serde_json::from_slice(&payload).map_err(|_| malformed("payload is not JSON"))?;
-    if !claims.is_object() {
+    let payload = core::str::from_utf8(&payload).map_err(|_| malformed("payload is not JSON"))?;
+    let claims = json::parse(payload).map_err(|_| malformed("payload is not JSON"))?;
+    if claims.as_object().is_none() {
         return Err(malformed("payload is not a JSON object"));
     }
 

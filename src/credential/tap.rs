@@ -2,7 +2,6 @@
 //! `POST /users/{id}/authentication/temporaryAccessPassMethods`.
 
 use core::fmt;
-use serde::Serialize;
 
 pub const TAP_MIN_LIFETIME_MINUTES: u32 = 10;
 pub const TAP_MAX_LIFETIME_MINUTES: u32 = 43_200;
@@ -56,12 +55,11 @@ impl fmt::Display for TapError {
 impl std::error::Error for TapError {}
 
 /// The JSON Graph takes, e.g. `{"lifetimeInMinutes":60,"isUsableOnce":true}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// (Written by [`crate::graph::TapRequest::to_json`].)
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TapRequestBody {
     pub lifetime_in_minutes: u32,
     pub is_usable_once: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_date_time: Option<String>,
 }
 
@@ -169,7 +167,7 @@ mod tests {
     fn default_body_is_sixty_minutes_one_time() {
         let body = TapOptions::default().request_body().unwrap();
         assert_eq!(
-            serde_json::to_string(&body).unwrap(),
+            crate::graph::TapRequest::from(&body).to_json(),
             r#"{"lifetimeInMinutes":60,"isUsableOnce":true}"#
         );
     }
@@ -182,7 +180,10 @@ mod tests {
             start: Some(" 2025-07-01T09:00:00+02:00 ".into()),
         };
         assert_eq!(
-            serde_json::to_value(options.request_body().unwrap()).unwrap(),
+            serde_json::from_str::<serde_json::Value>(
+                &crate::graph::TapRequest::from(&options.request_body().unwrap()).to_json()
+            )
+            .unwrap(),
             serde_json::json!({
                 "lifetimeInMinutes": 480,
                 "isUsableOnce": false,

@@ -16,12 +16,10 @@
 
 use core::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
 use super::endpoints::{push_json_string, Call};
 use super::error::{parse_retry_after, GraphError, GraphFailure, MalformedAnswer};
 use super::http::{GraphRequest, GraphResponse, Headers, Method, GRAPH_VERSION};
+use crate::json::{self, FromJson, Map, Shape, Value};
 
 /// Graph's limit on requests in one batch.
 pub const MAX_BATCH_PARTS: usize = 20;
@@ -209,19 +207,34 @@ impl Batch {
     }
 }
 
-#[derive(Deserialize)]
 struct RawAnswer {
     responses: Vec<RawPart>,
 }
 
-#[derive(Deserialize)]
 struct RawPart {
     id: String,
     status: u16,
-    #[serde(default)]
-    headers: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default)]
-    body: Option<serde_json::Value>,
+    headers: Option<Map>,
+    body: Option<Value>,
+}
+
+impl FromJson for RawAnswer {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        Ok(RawAnswer {
+            responses: v.req("responses")?,
+        })
+    }
+}
+
+impl FromJson for RawPart {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        Ok(RawPart {
+            id: v.req("id")?,
+            status: v.req("status")?,
+            headers: v.opt("headers")?,
+            body: v.opt("body")?,
+        })
+    }
 }
 
 /// One part of a batch answer.
@@ -232,7 +245,7 @@ pub struct PartAnswer {
     /// The part's own headers, e.g. `Location`, `Retry-After`.
     pub headers: Headers,
     /// The JSON body, if any (a non-JSON body arrives base64-encoded as a string).
-    pub body: Option<serde_json::Value>,
+    pub body: Option<Value>,
 }
 
 impl PartAnswer {
@@ -258,13 +271,17 @@ impl PartAnswer {
     }
 
     /// The body as `T` when the part succeeded, else the typed error.
-    pub fn json<T: DeserializeOwned>(&self, expected: &str) -> Result<T, GraphFailure> {
+    pub fn json<T: FromJson>(&self, expected: &str) -> Result<T, GraphFailure> {
         if let Some(e) = self.error() {
             return Err(GraphFailure::from(e));
         }
-        let body = self.body.as_ref().unwrap_or(&serde_json::Value::Null);
-        T::deserialize(body).map_err(|e| {
-            GraphFailure::Malformed(MalformedAnswer::from_serde(self.status, expected, &e))
+        let body = self.body.as_ref().unwrap_or(&Value::Null);
+        T::from_json(body).map_err(|e| {
+            GraphFailure::Malformed(MalformedAnswer::from_read(
+                self.status,
+                expected,
+                &json::ReadError::Shape(e),
+            ))
         })
     }
 }
@@ -275,11 +292,11 @@ pub struct BatchAnswer {
     pub parts: Vec<PartAnswer>,
 }
 
-fn header_value(v: &serde_json::Value) -> Option<String> {
+fn header_value(v: &Value) -> Option<String> {
     match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
@@ -296,8 +313,8 @@ impl BatchAnswer {
 
     /// Reads the JSON of a batch answer.
     pub fn from_json(status: u16, body: &str) -> Result<BatchAnswer, GraphFailure> {
-        let raw: RawAnswer = serde_json::from_str(body).map_err(|e| {
-            GraphFailure::Malformed(MalformedAnswer::from_serde(status, "$batch answer", &e))
+        let raw: RawAnswer = json::read(body).map_err(|e| {
+            GraphFailure::Malformed(MalformedAnswer::from_read(status, "$batch answer", &e))
         })?;
         let parts = raw
             .responses

@@ -7,12 +7,12 @@
 
 use core::fmt;
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, ReadError, Shape, Value};
 
 use super::http::{GraphResponse, Headers, TransportError};
 
 /// What kind of failure this is, as far as Handover acts on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphErrorKind {
     /// 403 `Authorization_RequestDenied`: the role or the consented permission is too low.
     AuthorizationDenied,
@@ -47,7 +47,7 @@ pub enum GraphErrorKind {
 }
 
 /// A Graph error answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GraphError {
     pub status: u16,
     pub kind: GraphErrorKind,
@@ -62,35 +62,46 @@ pub struct GraphError {
 }
 
 /// An explanation for the admin: what happened, and what to do about it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advice {
     pub what_happened: String,
     pub what_to_do: String,
 }
 
-#[derive(Deserialize)]
+/// What Graph's error JSON says: code, message, and from `innerError` the date and request ids.
+#[derive(Default)]
 struct ErrorEnvelope {
-    error: ErrorBody,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
     message: Option<String>,
-    #[serde(default, rename = "innerError", alias = "innererror")]
-    inner_error: Option<InnerError>,
+    date: Option<String>,
+    request_id: Option<String>,
+    client_request_id: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct InnerError {
-    #[serde(default)]
-    date: Option<String>,
-    #[serde(default, rename = "request-id")]
-    request_id: Option<String>,
-    #[serde(default, rename = "client-request-id")]
-    client_request_id: Option<String>,
+impl ErrorEnvelope {
+    /// Reads `{"error":{...}}`; a body of another shape gives `None` (the status then speaks).
+    fn read(v: &Value) -> Option<ErrorEnvelope> {
+        let read = || -> Result<ErrorEnvelope, Shape> {
+            let error = v.get("error").filter(|e| e.as_object().is_some());
+            let error = error.ok_or_else(|| Shape::missing("error"))?;
+            let inner = match error.get("innerError") {
+                Some(i) if !i.is_null() => Some(i),
+                _ => error.get("innererror").filter(|i| !i.is_null()),
+            };
+            let inner = inner.unwrap_or(&Value::Null);
+            if !inner.is_null() && inner.as_object().is_none() {
+                return Err(Shape::wrong("an object"));
+            }
+            Ok(ErrorEnvelope {
+                code: error.opt("code")?,
+                message: error.opt("message")?,
+                date: inner.opt("date")?,
+                request_id: inner.opt("request-id")?,
+                client_request_id: inner.opt("client-request-id")?,
+            })
+        };
+        read().ok()
+    }
 }
 
 /// Parses `Retry-After` given in seconds (Graph sends whole or fractional seconds) into
@@ -127,17 +138,13 @@ pub fn parse_retry_after(value: &str) -> Option<u32> {
 impl GraphError {
     /// Builds the error from a status, the readable headers and the body, whatever the body is.
     pub fn from_parts(status: u16, headers: &Headers, body: &str) -> GraphError {
-        let parsed = serde_json::from_str::<ErrorEnvelope>(body).ok();
-        Self::from_envelope(status, headers, parsed)
+        let parsed = json::parse(body).ok();
+        Self::from_json(status, headers, parsed.as_ref())
     }
 
     /// Builds the error from the JSON body of a `$batch` part.
-    pub fn from_json(
-        status: u16,
-        headers: &Headers,
-        body: Option<&serde_json::Value>,
-    ) -> GraphError {
-        let parsed = body.and_then(|b| ErrorEnvelope::deserialize(b).ok());
+    pub fn from_json(status: u16, headers: &Headers, body: Option<&Value>) -> GraphError {
+        let parsed = body.and_then(ErrorEnvelope::read).unwrap_or_default();
         Self::from_envelope(status, headers, parsed)
     }
 
@@ -146,19 +153,18 @@ impl GraphError {
         Self::from_parts(resp.status, &resp.headers, &resp.body)
     }
 
-    fn from_envelope(status: u16, headers: &Headers, parsed: Option<ErrorEnvelope>) -> GraphError {
-        let (code, message, inner) = match parsed {
-            Some(ErrorEnvelope { error }) => (error.code, error.message, error.inner_error),
-            None => (None, None, None),
-        };
+    fn from_envelope(status: u16, headers: &Headers, parsed: ErrorEnvelope) -> GraphError {
+        let ErrorEnvelope {
+            code,
+            message,
+            date,
+            request_id,
+            client_request_id,
+        } = parsed;
         let code = code
             .filter(|c| !c.is_empty())
             .unwrap_or_else(|| format!("HTTP {status}"));
         let message = message.unwrap_or_else(|| default_message(status).to_owned());
-        let (date, request_id, client_request_id) = match inner {
-            Some(i) => (i.date, i.request_id, i.client_request_id),
-            None => (None, None, None),
-        };
         let kind = classify(status, &code, &message);
         GraphError {
             status,
@@ -319,7 +325,7 @@ impl fmt::Display for GraphError {
 
 /// A 2xx answer that is not the JSON Handover expected. It never holds the body itself (the body
 /// may carry a secret), only where parsing stopped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MalformedAnswer {
     pub status: u16,
     /// What was expected, e.g. `"user"`, `"$batch answer"`.
@@ -329,17 +335,21 @@ pub struct MalformedAnswer {
 }
 
 impl MalformedAnswer {
-    pub(crate) fn from_serde(status: u16, expected: &str, err: &serde_json::Error) -> Self {
-        let category = match err.classify() {
-            serde_json::error::Category::Io => "io",
-            serde_json::error::Category::Syntax => "not JSON",
-            serde_json::error::Category::Data => "unexpected shape",
-            serde_json::error::Category::Eof => "truncated",
+    pub(crate) fn from_read(status: u16, expected: &str, err: &ReadError) -> Self {
+        let detail = match err {
+            ReadError::Syntax(e) => format!(
+                "{} at line {} column {}: {}",
+                if e.eof { "truncated" } else { "not JSON" },
+                e.line,
+                e.column,
+                e.what
+            ),
+            ReadError::Shape(s) => format!("unexpected shape: {s}"),
         };
         MalformedAnswer {
             status,
             expected: expected.to_owned(),
-            detail: format!("{category} at line {} column {}", err.line(), err.column()),
+            detail,
         }
     }
 }
@@ -419,16 +429,15 @@ impl From<TransportError> for GraphFailure {
 }
 
 /// Reads a direct answer into `T` when it is 2xx, or into the typed error otherwise.
-pub fn read_json<T: serde::de::DeserializeOwned>(
+pub fn read_json<T: json::FromJson>(
     resp: &GraphResponse,
     expected: &str,
 ) -> Result<T, GraphFailure> {
     if !resp.is_success() {
         return Err(GraphFailure::from(GraphError::from_response(resp)));
     }
-    serde_json::from_str(&resp.body).map_err(|e| {
-        GraphFailure::Malformed(MalformedAnswer::from_serde(resp.status, expected, &e))
-    })
+    json::read(&resp.body)
+        .map_err(|e| GraphFailure::Malformed(MalformedAnswer::from_read(resp.status, expected, &e)))
 }
 
 #[cfg(test)]
@@ -543,10 +552,15 @@ mod tests {
 
     #[test]
     fn read_json_types_garbage_as_malformed() {
-        #[derive(Debug, Deserialize)]
+        #[derive(Debug)]
         struct Thing {
             #[allow(dead_code)]
             id: String,
+        }
+        impl json::FromJson for Thing {
+            fn from_json(v: &Value) -> Result<Self, Shape> {
+                Ok(Thing { id: v.req("id")? })
+            }
         }
         let resp = GraphResponse::new(200, "<html>oops</html>");
         match read_json::<Thing>(&resp, "user") {

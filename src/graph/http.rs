@@ -14,8 +14,7 @@ use zeroize::Zeroize;
 pub const GRAPH_VERSION: &str = "/v1.0";
 
 /// The HTTP methods Handover uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
     Get,
     Post,

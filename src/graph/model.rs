@@ -1,56 +1,38 @@
 //! Graph's answers as Rust types, from Microsoft's documented JSON. Unknown fields are ignored;
 //! fields Graph may send as `null` or leave out are `Option` (or default to empty lists).
 
-use serde::{Deserialize, Deserializer, Serialize};
-
+use crate::json::{FromJson, Shape, Value};
 use crate::secret::Secret;
 
-fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
+/// Checks that `v` is an object (the typed readers below then take its fields).
+fn object(v: &Value) -> Result<&Value, Shape> {
+    v.as_object().map(|_| v).ok_or(Shape::wrong("an object"))
 }
 
 /// A collection answer: `{"value":[...], "@odata.nextLink": "..."}`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Collection<T> {
-    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub value: Vec<T>,
     /// Present when Graph has more pages; Handover reads one page and says when it is incomplete.
-    #[serde(default, rename = "@odata.nextLink")]
     pub next_link: Option<String>,
 }
 
 /// A user, with the fields of [`super::odata::USER_SELECT`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub given_name: Option<String>,
-    #[serde(default)]
     pub surname: Option<String>,
-    #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[serde(default)]
     pub mail: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
     pub other_mails: Vec<String>,
-    #[serde(default)]
     pub account_enabled: Option<bool>,
     /// `Member` or `Guest`.
-    #[serde(default)]
     pub user_type: Option<String>,
     /// `true`: synced now; `false`: was synced once; `null`: cloud-only, never synced.
-    #[serde(default)]
     pub on_premises_sync_enabled: Option<bool>,
     /// RFC 3339, kept as Graph's string.
-    #[serde(default)]
     pub last_password_change_date_time: Option<String>,
 }
 
@@ -89,65 +71,47 @@ impl User {
 
 /// An activated directory role, as listed by `transitiveMemberOf/microsoft.graph.directoryRole`.
 /// Compare [`DirectoryRole::role_template_id`]: `id` differs from tenant to tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DirectoryRole {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub role_template_id: Option<String>,
 }
 
 /// A PIM eligibility (`unifiedRoleEligibilityScheduleInstance`). For built-in roles
 /// `roleDefinitionId` is the role template id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleEligibility {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default)]
     pub principal_id: Option<String>,
     pub role_definition_id: String,
     /// `/` for the whole tenant; an administrative unit or object otherwise.
-    #[serde(default)]
     pub directory_scope_id: Option<String>,
-    #[serde(default)]
     pub start_date_time: Option<String>,
-    #[serde(default)]
     pub end_date_time: Option<String>,
     /// `Direct`, `Group` or `Inherited`.
-    #[serde(default)]
     pub member_type: Option<String>,
 }
 
 /// A group, as far as role-assignability goes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub is_assignable_to_role: Option<bool>,
 }
 
 /// The signed-in admin (`/me`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Me {
     pub id: String,
-    #[serde(default)]
     pub display_name: Option<String>,
-    #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[serde(default)]
     pub mail: Option<String>,
 }
 
 /// State of a long-running operation; `Succeeded` and `Failed` are final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OperationStatus {
     NotStarted,
     Running,
@@ -164,10 +128,10 @@ impl OperationStatus {
     }
 }
 
-impl<'de> Deserialize<'de> for OperationStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+impl FromJson for OperationStatus {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
         // The docs show both `notStarted` and `NotStarted`.
-        let s = String::deserialize(d)?;
+        let s = String::from_json(v)?;
         Ok(match s.to_ascii_lowercase().as_str() {
             "notstarted" => OperationStatus::NotStarted,
             "running" => OperationStatus::Running,
@@ -179,57 +143,160 @@ impl<'de> Deserialize<'de> for OperationStatus {
 }
 
 /// A `longRunningOperation` (the password reset's `authentication/operations/{id}`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LongRunningOperation {
-    #[serde(default)]
     pub id: Option<String>,
     pub status: OperationStatus,
-    #[serde(default)]
     pub status_detail: Option<String>,
-    #[serde(default)]
     pub created_date_time: Option<String>,
-    #[serde(default)]
     pub last_action_date_time: Option<String>,
-    #[serde(default)]
     pub resource_location: Option<String>,
 }
 
 /// A created Temporary Access Pass. The pass itself is shown by Graph only this once.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub struct TemporaryAccessPass {
-    #[serde(default)]
     pub id: Option<String>,
     pub temporary_access_pass: Secret,
-    #[serde(default)]
     pub lifetime_in_minutes: Option<u32>,
-    #[serde(default)]
     pub is_usable_once: Option<bool>,
-    #[serde(default)]
     pub is_usable: Option<bool>,
     /// `EnabledByPolicy`, `DisabledByPolicy`, `Expired`, `NotYetValid`, `OneTimeUsed`.
-    #[serde(default)]
     pub method_usability_reason: Option<String>,
-    #[serde(default)]
     pub start_date_time: Option<String>,
-    #[serde(default)]
     pub created_date_time: Option<String>,
 }
 
 /// One registered authentication method (for a later issue: TAP advice). `@odata.type` tells
 /// which kind, e.g. `#microsoft.graph.microsoftAuthenticatorAuthenticationMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthenticationMethod {
-    #[serde(default)]
     pub id: Option<String>,
-    #[serde(default, rename = "@odata.type")]
     pub odata_type: Option<String>,
+}
+
+impl<T: FromJson> FromJson for Collection<T> {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(Collection {
+            value: v.opt("value")?.unwrap_or_default(),
+            next_link: v.opt("@odata.nextLink")?,
+        })
+    }
+}
+
+impl FromJson for User {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(User {
+            id: v.req("id")?,
+            display_name: v.opt("displayName")?,
+            given_name: v.opt("givenName")?,
+            surname: v.opt("surname")?,
+            user_principal_name: v.opt("userPrincipalName")?,
+            mail: v.opt("mail")?,
+            other_mails: v.opt("otherMails")?.unwrap_or_default(),
+            account_enabled: v.opt("accountEnabled")?,
+            user_type: v.opt("userType")?,
+            on_premises_sync_enabled: v.opt("onPremisesSyncEnabled")?,
+            last_password_change_date_time: v.opt("lastPasswordChangeDateTime")?,
+        })
+    }
+}
+
+impl FromJson for DirectoryRole {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(DirectoryRole {
+            id: v.opt("id")?,
+            display_name: v.opt("displayName")?,
+            role_template_id: v.opt("roleTemplateId")?,
+        })
+    }
+}
+
+impl FromJson for RoleEligibility {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(RoleEligibility {
+            id: v.opt("id")?,
+            principal_id: v.opt("principalId")?,
+            role_definition_id: v.req("roleDefinitionId")?,
+            directory_scope_id: v.opt("directoryScopeId")?,
+            start_date_time: v.opt("startDateTime")?,
+            end_date_time: v.opt("endDateTime")?,
+            member_type: v.opt("memberType")?,
+        })
+    }
+}
+
+impl FromJson for Group {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(Group {
+            id: v.req("id")?,
+            display_name: v.opt("displayName")?,
+            is_assignable_to_role: v.opt("isAssignableToRole")?,
+        })
+    }
+}
+
+impl FromJson for Me {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(Me {
+            id: v.req("id")?,
+            display_name: v.opt("displayName")?,
+            user_principal_name: v.opt("userPrincipalName")?,
+            mail: v.opt("mail")?,
+        })
+    }
+}
+
+impl FromJson for LongRunningOperation {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(LongRunningOperation {
+            id: v.opt("id")?,
+            status: v.req("status")?,
+            status_detail: v.opt("statusDetail")?,
+            created_date_time: v.opt("createdDateTime")?,
+            last_action_date_time: v.opt("lastActionDateTime")?,
+            resource_location: v.opt("resourceLocation")?,
+        })
+    }
+}
+
+impl FromJson for TemporaryAccessPass {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(TemporaryAccessPass {
+            id: v.opt("id")?,
+            temporary_access_pass: v.req("temporaryAccessPass")?,
+            lifetime_in_minutes: v.opt("lifetimeInMinutes")?,
+            is_usable_once: v.opt("isUsableOnce")?,
+            is_usable: v.opt("isUsable")?,
+            method_usability_reason: v.opt("methodUsabilityReason")?,
+            start_date_time: v.opt("startDateTime")?,
+            created_date_time: v.opt("createdDateTime")?,
+        })
+    }
+}
+
+impl FromJson for AuthenticationMethod {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        let v = object(v)?;
+        Ok(AuthenticationMethod {
+            id: v.opt("id")?,
+            odata_type: v.opt("@odata.type")?,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::read;
 
     #[test]
     fn user_from_documented_json() {
@@ -246,11 +313,11 @@ mod tests {
             "onPremisesSyncEnabled": null,
             "lastPasswordChangeDateTime": "2024-05-02T18:33:10Z"
         }"#;
-        let u: User = serde_json::from_str(json).expect("documented user");
+        let u: User = read(json).expect("documented user");
         assert_eq!(u.label(), "Adele Vance");
         assert!(u.other_mails.is_empty());
         assert!(!u.is_external() && !u.is_synced() && !u.is_disabled());
-        let guest: User = serde_json::from_str(
+        let guest: User = read(
             r#"{"id":"g","userPrincipalName":"bob_fabrikam.com#EXT#@contoso.onmicrosoft.com","userType":"Member"}"#,
         )
         .expect("guest");
@@ -268,7 +335,7 @@ mod tests {
             ("unknownFutureValue", OperationStatus::Unknown),
         ] {
             let op: LongRunningOperation =
-                serde_json::from_str(&format!(r#"{{"status":"{text}"}}"#)).expect("operation");
+                read(&format!(r#"{{"status":"{text}"}}"#)).expect("operation");
             assert_eq!(op.status, status);
         }
         assert!(OperationStatus::Failed.is_final() && !OperationStatus::Running.is_final());
@@ -280,7 +347,7 @@ mod tests {
             "id":"6f1c", "temporaryAccessPass":"#hmqQ*Qn", "createdDateTime":"2022-06-02T16:21:09Z",
             "startDateTime":"2022-06-05T00:00:00Z","lifetimeInMinutes":60,"isUsableOnce":false,
             "isUsable":false,"methodUsabilityReason":"NotYetValid"}"##;
-        let tap: TemporaryAccessPass = serde_json::from_str(json).expect("tap");
+        let tap: TemporaryAccessPass = read(json).expect("tap");
         assert_eq!(tap.temporary_access_pass.expose_secret(), "#hmqQ*Qn");
         assert!(!format!("{tap:?}").contains("hmqQ"));
         assert_eq!(tap.lifetime_in_minutes, Some(60));
@@ -291,12 +358,9 @@ mod tests {
         let json = r#"{"value":[{"id":"x","principalId":"p","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10",
             "directoryScopeId":"/","memberType":"Direct","startDateTime":"2024-01-01T00:00:00Z","endDateTime":null}],
             "@odata.nextLink":"https://graph.microsoft.com/v1.0/next"}"#;
-        let c: Collection<RoleEligibility> = serde_json::from_str(json).expect("collection");
+        let c: Collection<RoleEligibility> = read(json).expect("collection");
         assert_eq!(c.value.len(), 1);
         assert!(c.next_link.is_some());
-        assert!(
-            serde_json::from_str::<Collection<User>>(r#"{"value":[{"displayName":"no id"}]}"#)
-                .is_err()
-        );
+        assert!(read::<Collection<User>>(r#"{"value":[{"displayName":"no id"}]}"#).is_err());
     }
 }

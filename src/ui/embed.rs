@@ -136,8 +136,8 @@ async fn handshake(
     }
 }
 
-fn json_value(v: &serde_json::Value) -> JsValue {
-    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
+fn json_value(v: &crate::json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_json()).unwrap_or(JsValue::NULL)
 }
 
 /// Posts `msg` to the verified parent, with its exact origin as the target (never `*`). Does

@@ -7,12 +7,11 @@
 //! 2. [`read_audit_answer`] reads the answer into an [`EntraAuditEntry`] (or `None`), preferring
 //!    the entry whose `correlationId` is the `client-request-id` the page sent for the reset.
 
-use serde::{Deserialize, Serialize};
-
 use crate::graph::endpoints::Call;
 use crate::graph::error::read_json;
 use crate::graph::odata::{query, quote};
 use crate::graph::{Collection, GraphFailure, GraphResponse, Method};
+use crate::json::{FromJson, Map, Shape, Value};
 
 /// The activity Entra logs for an admin password reset (a supplied or a generated password).
 pub const RESET_ACTIVITY: &str = "Reset user password";
@@ -104,23 +103,28 @@ pub fn audit_lookup(
 }
 
 /// One `directoryAudit` as Graph documents it (only what the receipt keeps).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct DirectoryAudit {
     id: String,
-    #[serde(default)]
     activity_display_name: Option<String>,
-    #[serde(default)]
     result: Option<String>,
-    #[serde(default)]
     correlation_id: Option<String>,
-    #[serde(default)]
     activity_date_time: Option<String>,
 }
 
+impl FromJson for DirectoryAudit {
+    fn from_json(v: &Value) -> Result<Self, Shape> {
+        Ok(DirectoryAudit {
+            id: v.req("id")?,
+            activity_display_name: v.opt("activityDisplayName")?,
+            result: v.opt("result")?,
+            correlation_id: v.opt("correlationId")?,
+            activity_date_time: v.opt("activityDateTime")?,
+        })
+    }
+}
+
 /// Entra's audit entry as the receipt links it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntraAuditEntry {
     pub id: String,
     pub activity_display_name: Option<String>,
@@ -132,6 +136,20 @@ pub struct EntraAuditEntry {
     /// `targetAndTime` (the newest entry about the target since the run started: Entra does not
     /// always carry the client's id over, e.g. for a request inside `$batch`).
     pub matched_by: &'static str,
+}
+
+impl From<&EntraAuditEntry> for Value {
+    /// As the receipt's `entraAudit`.
+    fn from(e: &EntraAuditEntry) -> Value {
+        let mut m = Map::default();
+        m.insert("id", e.id.as_str());
+        m.insert("activityDisplayName", e.activity_display_name.clone());
+        m.insert("result", e.result.clone());
+        m.insert("correlationId", e.correlation_id.clone());
+        m.insert("activityDateTime", e.activity_date_time.clone());
+        m.insert("matchedBy", e.matched_by);
+        m.into()
+    }
 }
 
 /// Reads the lookup's answer: the entry whose `correlationId` is `reset_client_request_id` when

@@ -167,7 +167,7 @@ mod tests {
     use crate::graph::{BatchAnswer, Collection};
 
     fn methods(json: &str) -> Vec<AuthenticationMethod> {
-        match serde_json::from_str::<Collection<AuthenticationMethod>>(json) {
+        match crate::json::read::<Collection<AuthenticationMethod>>(json) {
             Ok(c) => c.value,
             Err(e) => panic!("{e}"),
         }

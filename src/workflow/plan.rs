@@ -5,7 +5,7 @@
 //! use handover::workflow::plan::{plan, AdminContext, PlanOptions, ResetPath, TargetRoles};
 //! use handover::workflow::roles::template;
 //!
-//! let target: User = serde_json::from_str(r#"{"id":"u1","userPrincipalName":"ada@contoso.com","userType":"Member","accountEnabled":true,"lastPasswordChangeDateTime":"2024-01-01T00:00:00Z"}"#).unwrap();
+//! let target: User = handover::json::read(r#"{"id":"u1","userPrincipalName":"ada@contoso.com","userType":"Member","accountEnabled":true,"lastPasswordChangeDateTime":"2024-01-01T00:00:00Z"}"#).unwrap();
 //! let admin = AdminContext::new("admin-1", vec![template::USER_ADMINISTRATOR.into()],
 //!     "openid User-PasswordProfile.ReadWrite.All Mail.Send");
 //! let plan = plan(&target, &TargetRoles::none(), &admin, &PlanOptions::default()).unwrap();
@@ -18,8 +18,6 @@
 //! in "Who can reset passwords": a Helpdesk Administrator who could reset someone eligible for
 //! Global Administrator could sign in as them and activate it, the very escalation the table
 //! exists to prevent. Entra itself would allow that reset, so the refusal says so.
-
-use serde::Serialize;
 
 use super::roles::{
     describe_with_article, least_privileged_resetter, role_name, ResetterRole, TargetRow,
@@ -37,7 +35,7 @@ pub mod scope {
 }
 
 /// How the password (or pass) is set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResetPath {
     /// `PATCH /users/{id}` with `passwordProfile` (cloud users without admin roles).
     Standard,
@@ -49,6 +47,15 @@ pub enum ResetPath {
 }
 
 impl ResetPath {
+    /// The variant's name, as the receipt writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResetPath::Standard => "Standard",
+            ResetPath::AuthenticationMethods => "AuthenticationMethods",
+            ResetPath::TemporaryAccessPass => "TemporaryAccessPass",
+        }
+    }
+
     /// How the path is named to the admin.
     pub fn describe(self) -> &'static str {
         match self {
@@ -62,7 +69,7 @@ impl ResetPath {
 }
 
 /// What the admin wants to hand over.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CredentialChoice {
     #[default]
     Password,
@@ -117,7 +124,7 @@ impl TargetRoles {
 
 /// The signed-in admin: id, active role template ids and the scopes the token carries. Read once
 /// at sign-in (or in the Review batch) and reused.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AdminContext {
     pub id: String,
     pub user_principal_name: Option<String>,
@@ -184,14 +191,14 @@ impl AdminContext {
 }
 
 /// Something the admin should know, without stopping the reset.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {
     pub kind: WarningKind,
     pub message: String,
 }
 
 /// The kinds of [`Warning`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WarningKind {
     AccountDisabled,
     LastPasswordChangeUnknown,
@@ -204,7 +211,7 @@ pub enum WarningKind {
 }
 
 /// Why Handover will not run this reset.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefusalReason {
     /// A guest or external user: their password lives in their home tenant.
     ExternalUser,
@@ -221,7 +228,7 @@ pub enum RefusalReason {
 }
 
 /// A refusal, in the admin's words.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     pub reason: RefusalReason,
     pub message: String,
@@ -229,7 +236,7 @@ pub struct Refusal {
 }
 
 /// A role of the target, for the Review card.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetRole {
     pub name: String,
     pub template_id: Option<String>,
@@ -238,7 +245,7 @@ pub struct TargetRole {
 }
 
 /// What Handover will do, once the admin confirms.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
     pub target_id: String,
     pub target_user_principal_name: Option<String>,

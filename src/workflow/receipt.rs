@@ -2,11 +2,10 @@
 //! ticket, to whom, by which path, each step with Graph's request ids, and never the password or
 //! the pass (nothing secret is reachable from these types: they hold no [`crate::secret::Secret`]).
 
-use serde::Serialize;
-
 use super::entra_audit::EntraAuditEntry;
 use super::plan::{AdminContext, Plan, ResetPath};
 use super::run::{EmailState, NextAction, ResetState, RunReport, StepRecord};
+use crate::json::{Map, Value};
 
 /// What the page knows around the run. Timestamps are strings from the browser's clock.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,8 +26,7 @@ pub struct ReceiptContext {
 }
 
 /// Who ran it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PerformedBy {
     pub id: String,
     pub user_principal_name: Option<String>,
@@ -37,8 +35,7 @@ pub struct PerformedBy {
 }
 
 /// Whom it was for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TargetRecord {
     pub id: String,
     pub user_principal_name: Option<String>,
@@ -47,8 +44,7 @@ pub struct TargetRecord {
 }
 
 /// The state of one outcome, in a stable vocabulary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutcomeRecord {
     /// `done`, `failed`, `unknown`, `notAttempted` / `sent`, `failed`, `unknown`, `notSent`,
     /// `notRequested`.
@@ -59,8 +55,7 @@ pub struct OutcomeRecord {
 }
 
 /// The email part of the receipt.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailRecord {
     pub to: Vec<String>,
     pub cc: Vec<String>,
@@ -76,8 +71,7 @@ pub struct EmailRecord {
 }
 
 /// The pass's settings (never the pass).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TapRecord {
     pub lifetime_in_minutes: Option<u32>,
     pub is_usable_once: Option<bool>,
@@ -85,8 +79,7 @@ pub struct TapRecord {
 }
 
 /// The audit record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt {
     pub receipt_version: u32,
     pub started_at: String,
@@ -102,8 +95,8 @@ pub struct Receipt {
     pub reset: OutcomeRecord,
     /// The message that held the credential (or sealed link).
     pub email: Option<EmailRecord>,
-    /// Split delivery: the account details message, which held no credential.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Split delivery: the account details message, which held no credential (left out of the
+    /// JSON when the delivery was not split).
     pub details_email: Option<EmailRecord>,
     pub warnings: Vec<String>,
     pub steps: Vec<StepRecord>,
@@ -111,7 +104,6 @@ pub struct Receipt {
     pub round_trips: u32,
     /// Entra's own audit entry for the reset, once the admin has looked it up (left out until
     /// then).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entra_audit: Option<EntraAuditEntry>,
 }
 
@@ -238,7 +230,101 @@ impl Receipt {
 
     /// The receipt as pretty JSON, for download.
     pub fn to_json(&self) -> String {
-        // Serializing these plain types cannot fail; fall back to a minimal record anyway.
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        self.to_value().to_json_pretty()
+    }
+
+    /// The receipt as a JSON value (camelCase names, enums by their variant names, members in
+    /// declaration order; `entraAudit` left out until it is known).
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::default();
+        m.insert("receiptVersion", self.receipt_version);
+        m.insert("startedAt", self.started_at.as_str());
+        m.insert("finishedAt", self.finished_at.as_str());
+        m.insert("ticket", self.ticket.as_str());
+        let p = &self.performed_by;
+        let mut by = Map::default();
+        by.insert("id", p.id.as_str());
+        by.insert("userPrincipalName", p.user_principal_name.clone());
+        by.insert("displayName", p.display_name.clone());
+        by.insert("actingRole", p.acting_role);
+        m.insert("performedBy", by);
+        let t = &self.target;
+        let mut target = Map::default();
+        target.insert("id", t.id.as_str());
+        target.insert("userPrincipalName", t.user_principal_name.clone());
+        target.insert("displayName", t.display_name.as_str());
+        target.insert("privileged", t.privileged);
+        m.insert("target", target);
+        m.insert("path", self.path.name());
+        m.insert("credential", self.credential);
+        m.insert(
+            "forceChangePasswordNextSignIn",
+            self.force_change_password_next_sign_in,
+        );
+        m.insert(
+            "temporaryAccessPass",
+            self.temporary_access_pass.as_ref().map(|t| {
+                let mut tap = Map::default();
+                tap.insert("lifetimeInMinutes", t.lifetime_in_minutes);
+                tap.insert("isUsableOnce", t.is_usable_once);
+                tap.insert("startDateTime", t.start_date_time.clone());
+                tap
+            }),
+        );
+        m.insert("reset", &self.reset);
+        m.insert("email", self.email.as_ref());
+        if let Some(d) = &self.details_email {
+            m.insert("detailsEmail", d);
+        }
+        m.insert("warnings", self.warnings.clone());
+        m.insert(
+            "steps",
+            Value::Array(self.steps.iter().map(Value::from).collect()),
+        );
+        m.insert("nextAction", self.next_action.name());
+        m.insert("roundTrips", self.round_trips);
+        if let Some(a) = &self.entra_audit {
+            m.insert("entraAudit", a);
+        }
+        m.into()
+    }
+}
+
+impl From<&EmailRecord> for Value {
+    fn from(e: &EmailRecord) -> Value {
+        let mut m = Map::default();
+        m.insert("to", e.to.clone());
+        m.insert("cc", e.cc.clone());
+        m.insert("savedToSentItems", e.saved_to_sent_items);
+        m.insert("carries", e.carries);
+        m.insert("encryptionRequested", e.encryption_requested.clone());
+        m.insert("outcome", &e.outcome);
+        m.into()
+    }
+}
+
+impl From<&OutcomeRecord> for Value {
+    fn from(o: &OutcomeRecord) -> Value {
+        let mut m = Map::default();
+        m.insert("state", o.state);
+        m.insert("detail", o.detail.clone());
+        m.insert("requestId", o.request_id.clone());
+        m.insert("clientRequestId", o.client_request_id.clone());
+        m.into()
+    }
+}
+
+impl From<&StepRecord> for Value {
+    fn from(s: &StepRecord) -> Value {
+        let mut m = Map::default();
+        m.insert("step", s.step.name());
+        m.insert("attempt", s.attempt);
+        m.insert("at", s.at.clone());
+        m.insert("httpStatus", s.http_status);
+        m.insert("outcome", s.outcome.as_str());
+        m.insert("requestId", s.request_id.clone());
+        m.insert("clientRequestId", s.client_request_id.as_str());
+        m.insert("batchPart", s.batch_part.clone());
+        m.into()
     }
 }

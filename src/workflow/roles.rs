@@ -5,8 +5,6 @@
 //! target roles; a target holding several roles can be reset only by a role allowed for all of
 //! them. Both reset endpoints (PATCH and the Authentication Methods API) enforce it.
 
-use serde::Serialize;
-
 /// Role template ids Handover knows by name.
 pub mod template {
     pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
@@ -91,7 +89,7 @@ pub fn is_implicit_role(template_id: &str) -> bool {
 }
 
 /// The roles that may reset passwords: the table's columns, least privileged first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResetterRole {
     PasswordAdministrator,
     HelpdeskAdministrator,
@@ -151,7 +149,7 @@ impl ResetterRole {
 }
 
 /// The table's rows: what the target holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TargetRow {
     /// No admin role.
     NoAdminRole,

@@ -24,7 +24,6 @@
 use core::fmt;
 
 use rand::Rng;
-use serde::Serialize;
 
 use super::plan::{Plan, ResetPath};
 use crate::graph::client::{send_once, Backoff, RetryPolicy};
@@ -36,7 +35,7 @@ use crate::graph::{
 use crate::secret::Secret;
 
 /// The steps a run may take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     ResetPassword,
     WaitForOperation,
@@ -47,6 +46,17 @@ pub enum Step {
 }
 
 impl Step {
+    /// The variant's name, as the receipt writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::ResetPassword => "ResetPassword",
+            Step::WaitForOperation => "WaitForOperation",
+            Step::CreateTemporaryAccessPass => "CreateTemporaryAccessPass",
+            Step::SendEmail => "SendEmail",
+            Step::SendDetails => "SendDetails",
+        }
+    }
+
     /// The step in the admin's words.
     pub fn label(self) -> &'static str {
         match self {
@@ -60,7 +70,7 @@ impl Step {
 }
 
 /// Why the runner waits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitReason {
     /// 429.
     Throttled,
@@ -73,7 +83,7 @@ pub enum WaitReason {
 }
 
 /// Progress, pushed to the callback as it happens (the UI turns these into signals).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum RunEvent {
     StepStarted {
         step: Step,
@@ -141,8 +151,7 @@ impl RunEvent {
 }
 
 /// One request of the run, for the receipt (never a body).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepRecord {
     pub step: Step,
     pub attempt: u32,
@@ -196,7 +205,7 @@ pub enum EmailState {
 }
 
 /// The one safe thing to offer next.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NextAction {
     /// All done: show the receipt.
     Done,
@@ -215,6 +224,21 @@ pub enum NextAction {
     FixAndRetry,
     /// The session ended before anything was sent: sign in again; the run's state is kept.
     SignInAgain,
+}
+
+impl NextAction {
+    /// The variant's name, as the receipt writes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NextAction::Done => "Done",
+            NextAction::ShowCredential => "ShowCredential",
+            NextAction::ShowCredentialAndOfferResend => "ShowCredentialAndOfferResend",
+            NextAction::ConfirmDeliveryBeforeResending => "ConfirmDeliveryBeforeResending",
+            NextAction::VerifyReset => "VerifyReset",
+            NextAction::FixAndRetry => "FixAndRetry",
+            NextAction::SignInAgain => "SignInAgain",
+        }
+    }
 }
 
 /// A created Temporary Access Pass, to show and put in the email.
@@ -944,7 +968,7 @@ fn missing_password() -> ResetState {
 /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
 /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
 /// # }
-/// # let user: handover::graph::User = serde_json::from_str(r#"{"id":"u1","lastPasswordChangeDateTime":"x"}"#).unwrap();
+/// # let user: handover::graph::User = handover::json::read(r#"{"id":"u1","lastPasswordChangeDateTime":"x"}"#).unwrap();
 /// # let admin = plan::AdminContext::new("a1", vec![handover::workflow::roles::template::USER_ADMINISTRATOR.into()], "User.ReadWrite.All");
 /// # let options = plan::PlanOptions { send_email: false, ..Default::default() };
 /// let the_plan = plan::plan(&user, &plan::TargetRoles::none(), &admin, &options).unwrap();
@@ -1770,27 +1794,11 @@ async fn run_tap<T: GraphTransport, R: Rng + ?Sized>(
     // only the newest pass is ever emailed.
     let tap = loop {
         let attempt = backoff.attempt();
-        let call = match endpoints::create_temporary_access_pass(target, &request.tap) {
-            Ok(c) => c,
-            Err(e) => {
-                let f = GraphFailure::Malformed(MalformedAnswer {
-                    status: 0,
-                    expected: "TAP options".into(),
-                    detail: e.to_string(),
-                });
-                return (
-                    reset_failed(f),
-                    EmailState::NotSent {
-                        why: "No pass was created.".into(),
-                    },
-                    None,
-                );
-            }
-        };
+        let call = endpoints::create_temporary_access_pass(target, &request.tap);
         let (crid, exchange) = runner.exchange(call.into_request()).await;
         let (retry_after, reason) = match exchange {
             Exchange::Answer(resp) if resp.is_success() => {
-                match serde_json::from_str::<TemporaryAccessPass>(&resp.body) {
+                match crate::json::read::<TemporaryAccessPass>(&resp.body) {
                     Ok(tap) => {
                         runner.record(
                             Step::CreateTemporaryAccessPass,
@@ -1805,7 +1813,7 @@ async fn run_tap<T: GraphTransport, R: Rng + ?Sized>(
                     }
                     Err(e) => {
                         let m =
-                            MalformedAnswer::from_serde(resp.status, "Temporary Access Pass", &e);
+                            MalformedAnswer::from_read(resp.status, "Temporary Access Pass", &e);
                         runner.record(
                             Step::CreateTemporaryAccessPass,
                             attempt,
@@ -1999,12 +2007,6 @@ pub async fn verify_reset<T: GraphTransport, R: Rng + ?Sized>(
     retry: RetryPolicy,
     on_wait: &mut dyn FnMut(u32, u32),
 ) -> Result<ResetCheck, GraphFailure> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct LastChange {
-        #[serde(default)]
-        last_password_change_date_time: Option<String>,
-    }
     let sent = crate::graph::client::send_read(
         transport,
         rng,
@@ -2014,8 +2016,21 @@ pub async fn verify_reset<T: GraphTransport, R: Rng + ?Sized>(
     )
     .await;
     let response = sent.response.map_err(GraphFailure::Transport)?;
-    let now: LastChange = crate::graph::error::read_json(&response, "user")?;
-    Ok(match now.last_password_change_date_time {
+    let now: crate::json::Value = crate::graph::error::read_json(&response, "user")?;
+    let last_change = now
+        .as_object()
+        .map(|_| ())
+        .ok_or(crate::json::Shape::wrong("an object"));
+    let last_change: Option<String> = last_change
+        .and_then(|()| now.opt("lastPasswordChangeDateTime"))
+        .map_err(|e| {
+            GraphFailure::Malformed(MalformedAnswer::from_read(
+                response.status,
+                "user",
+                &crate::json::ReadError::Shape(e),
+            ))
+        })?;
+    Ok(match last_change {
         Some(at) if Some(at.as_str()) != before => ResetCheck::Changed { at },
         _ => ResetCheck::Unchanged,
     })

@@ -31,8 +31,11 @@ pub fn wire(app: AppCtx, flow: Flow) {
             return;
         };
         // The receipt holds no secret (it has no field that could); see workflow::receipt.
-        if let Ok(json) = serde_json::to_value(&receipt) {
-            embed::post(&app, &Outbound::Completed { receipt: json });
-        }
+        embed::post(
+            &app,
+            &Outbound::Completed {
+                receipt: receipt.to_value(),
+            },
+        );
     });
 }
