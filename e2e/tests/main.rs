@@ -58,5 +58,6 @@ fn main() {
         delivery::sealed_link_run,
         delivery::encryption_header_reaches_the_outbox,
         delivery::split_delivery_run,
+        delivery::split_details_refused_then_retried,
     ]);
 }
