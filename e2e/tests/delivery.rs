@@ -370,6 +370,12 @@ pub async fn split_delivery_run(t: Ctx) -> TestResult {
         !e2e::page::exists(&t.browser, "#email-split-problem").await,
         "a valid second recipient is still refused"
     );
+    let summary = text_of(&t.browser, "#confirm-summary").await;
+    ensure!(
+        summary.contains(&format!("email it to {BOSS}"))
+            && summary.contains(&format!("went to {ALEX_HOME}")),
+        "the confirm step does not say where each message goes: {summary:?}"
+    );
     let before = requests(t.port()).await?.len();
     confirm_and_run(&t, "INC-2030", None).await?;
     wait_for(

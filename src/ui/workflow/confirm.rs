@@ -28,10 +28,18 @@ pub fn summary(flow: Flow, plan: &Plan) -> String {
         format!("Reset the password of {who}")
     };
     if flow.send_email.get() {
-        let mut s = format!("{what} and email it to {}", flow.to.get().trim());
+        let split = flow.split.get();
+        let to = if split { flow.split_to } else { flow.to }.get();
+        let mut s = format!("{what} and email it to {}", to.trim());
         let cc = flow.cc.get();
         if !cc.trim().is_empty() {
             s.push_str(&format!(", with a copy to {}", cc.trim()));
+        }
+        if split {
+            s.push_str(&format!(
+                ", after the account details (no credential) went to {}",
+                flow.to.get().trim()
+            ));
         }
         s.push('.');
         s
