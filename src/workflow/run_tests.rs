@@ -683,6 +683,67 @@ fn the_receipt_never_contains_the_secret() {
     let receipt = Receipt::new(&ctx, &admin(template::USER_ADMINISTRATOR), &p, &out.report);
     let text = receipt.to_json();
     assert!(!text.contains(PASSWORD), "{text}");
+    // Member names and order as the receipt was always written (declaration order, camelCase,
+    // two-space indent), whatever writes it.
+    assert!(
+        text.starts_with("{\n  \"receiptVersion\": 1,\n  \"startedAt\": "),
+        "{text}"
+    );
+    let ours = crate::json::parse(&text).expect("receipt json");
+    let names = |v: &crate::json::Value| -> Vec<String> {
+        v.as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        names(&ours),
+        [
+            "receiptVersion",
+            "startedAt",
+            "finishedAt",
+            "ticket",
+            "performedBy",
+            "target",
+            "path",
+            "credential",
+            "forceChangePasswordNextSignIn",
+            "temporaryAccessPass",
+            "reset",
+            "email",
+            "warnings",
+            "steps",
+            "nextAction",
+            "roundTrips"
+        ]
+    );
+    assert_eq!(
+        names(&ours["steps"].as_array().expect("steps")[0]),
+        [
+            "step",
+            "attempt",
+            "at",
+            "httpStatus",
+            "outcome",
+            "requestId",
+            "clientRequestId",
+            "batchPart"
+        ]
+    );
+    assert_eq!(
+        names(&ours["email"]),
+        [
+            "to",
+            "cc",
+            "savedToSentItems",
+            "carries",
+            "encryptionRequested",
+            "outcome"
+        ]
+    );
+    assert_eq!(
+        names(&ours["reset"]),
+        ["state", "detail", "requestId", "clientRequestId"]
+    );
     assert!(!format!("{:?}", out.report).contains(PASSWORD));
     let v: Value = serde_json::from_str(&text).expect("receipt json");
     assert_eq!(v["ticket"], "INC-4711");
