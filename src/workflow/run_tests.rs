@@ -1349,3 +1349,33 @@ fn split_receipt_records_both_recipients_outcomes_and_which_held_the_secret() {
     );
     assert!(!plain.to_json().contains("detailsEmail"));
 }
+
+#[test]
+fn split_details_throttled_in_the_batch_go_alone_then_the_secret() {
+    let fake = Fake::new(vec![
+        batch_answer(json!([
+            {"id": "reset", "status": 204},
+            {"id": "details", "status": 429, "headers": {"Retry-After": "1"}, "body": graph_error("TooManyRequests", "slow down")},
+            {"id": "mail", "status": 424, "body": graph_error("FailedDependency", "dependency failed")}
+        ])),
+        batch_answer(json!([{"id": "details", "status": 202}])),
+        batch_answer(json!([{"id": "mail", "status": 202}])),
+    ]);
+    let password = Secret::new(PASSWORD.into());
+    let out = run_split(&fake, &standard_plan(), Some(&password));
+    let seen = fake.seen();
+    let later: Vec<_> = seen[1..]
+        .iter()
+        .map(|s| s.batch_parts()[0]["id"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        later,
+        ["details", "mail"],
+        "the secret only after the details"
+    );
+    assert!(seen[1..]
+        .iter()
+        .all(|s| s.batch_parts().iter().all(|p| p["method"] != "PATCH")));
+    assert_eq!(fake.slept(), [1000]);
+    assert_eq!(out.report.next_action, NextAction::Done);
+}
