@@ -359,9 +359,14 @@ async fn choose_split(t: &Ctx) -> TestResult {
 /// Split delivery: the account details to the user, the password to a second recipient. The
 /// outbox has exactly two messages, one to each; only the one to the second recipient holds the
 /// password the sandbox holds for the user; the other holds the username and names the second
-/// recipient. Both went in the reset's one `$batch`, chained by `dependsOn`. A second recipient
-/// equal to the first is refused with a message that says what to do.
+/// recipient. Both went in the reset's one `$batch`, chained by `dependsOn`; the Purview mark
+/// is on the credential's message only. A second recipient equal to the first is refused with a
+/// message that says what to do.
 pub async fn split_delivery_run(t: Ctx) -> TestResult {
+    t.sandbox.set_config(
+        "encryption",
+        serde_json::json!({"header": {"name": "X-Handover-Encrypt", "value": "OME"}, "subjectTag": "[encrypt]"}),
+    );
     choose_split(&t).await?;
     set_value(&t.browser, "#email-split-to", &ALEX_HOME.to_uppercase()).await?;
     wait_for_text(&t.browser, "#email-split-problem", "must differ", 5).await?;
@@ -416,6 +421,21 @@ pub async fn split_delivery_run(t: Ctx) -> TestResult {
     ensure!(
         text.contains(ALEX) && text.contains(BOSS),
         "the details message lacks the username or the second recipient: {text}"
+    );
+    // The encryption mark goes on the credential's message only.
+    let marked = |m: &serde_json::Value| {
+        m["internetMessageHeaders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|h| h["name"] == "X-Handover-Encrypt")
+            || m["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("[encrypt]"))
+    };
+    ensure!(
+        marked(holding[0]) && !marked(details),
+        "the encryption mark is not on the credential's message alone"
     );
     let secret_text = holding[0]["text"].as_str().unwrap_or_default();
     ensure!(
