@@ -141,11 +141,7 @@ fn sizes(dist: &Path) -> Result<Value, String> {
 }
 
 fn gzip9(bytes: &[u8]) -> Result<usize, String> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes)
-        .and_then(|()| enc.finish())
-        .map(|v| v.len())
-        .map_err(|e| format!("gzip: {e}"))
+    crate::budget::gzip9(bytes).map(|n| n as usize)
 }
 
 fn brotli11(bytes: &[u8]) -> Result<usize, String> {

@@ -2,6 +2,7 @@
 //! (idempotently, saying what and how long), then builds, serves or tests.
 
 mod bench;
+mod budget;
 mod csp;
 mod tools;
 mod ui;
@@ -231,6 +232,10 @@ fn run_test_stages(root: &Path, tools: &Tools, tally: &mut Tally) -> Result<(), 
         eprintln!("{e}");
         "building the release page".to_string()
     })?;
+    stage(
+        "Weighing the page (gzip -9 of dist/: may not exceed the ceiling; the 150 KB budget reported)",
+        &mut || budget::enforce(&dist),
+    )?;
     stage(
         "End-to-end tests (headless Chromium against the sandbox)",
         &mut || {
