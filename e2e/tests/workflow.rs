@@ -674,7 +674,7 @@ pub async fn receipt_links_entra_audit_entry(t: Ctx) -> TestResult {
             "UserAuthenticationMethod.ReadWrite.All",
             "Mail.Send",
             "Directory.Read.All",
-            "RoleManagement.Read.Directory",
+            "RoleEligibilitySchedule.Read.Directory",
             "AuditLog.Read.All"
         ]),
     );

@@ -39,7 +39,10 @@ pub const DEFAULT: &[&str] = &[
     scope::AUTH_METHODS,
     scope::MAIL_SEND,
     name::DIRECTORY_READ_ALL,
-    name::ROLE_MANAGEMENT_READ_DIRECTORY,
+    // The least privileged permission that reads eligible role instances (Graph's permission
+    // table for roleEligibilityScheduleInstances); RoleManagement.Read.Directory also reads
+    // every role assignment and definition, which Handover never needs.
+    name::ROLE_ELIGIBILITY_READ,
     name::OPENID,
     name::PROFILE,
     name::OFFLINE_ACCESS,

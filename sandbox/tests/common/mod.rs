@@ -19,7 +19,7 @@ pub const REDIRECT: &str = "http://127.0.0.1:4999/";
 /// RFC 7636 Appendix B.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-pub const DEFAULT_SCOPES: &str = "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/User.ReadWrite.All https://graph.microsoft.com/UserAuthenticationMethod.ReadWrite.All https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Directory.Read.All https://graph.microsoft.com/RoleManagement.Read.Directory https://graph.microsoft.com/AuditLog.Read.All openid profile offline_access";
+pub const DEFAULT_SCOPES: &str = "https://graph.microsoft.com/User.Read.All https://graph.microsoft.com/User.ReadWrite.All https://graph.microsoft.com/UserAuthenticationMethod.ReadWrite.All https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Directory.Read.All https://graph.microsoft.com/RoleEligibilitySchedule.Read.Directory https://graph.microsoft.com/AuditLog.Read.All openid profile offline_access";
 
 pub fn upn(local: &str) -> String {
     format!("{local}@contoso.onmicrosoft.com")

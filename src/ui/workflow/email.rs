@@ -383,7 +383,7 @@ pub fn EmailStep() -> impl IntoView {
                 </div>
                 {move || flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })}
                 <p class="muted" id="email-split-note">
-                    "To gets the username and sign-in links only; this address gets the credential (with the cc),                      after the first message went. Each names where the other went."
+                    "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
                 </p>
             })}
             <div class="wf-row">
