@@ -544,3 +544,62 @@ pub async fn split_details_refused_then_retried(t: Ctx) -> TestResult {
     ensure!(resets().await? == 1, "the retry reset the password again");
     Ok(())
 }
+
+/// Split delivery with a sealed link: neither message holds the password; only the one to the
+/// second recipient holds the link, the details message neither link nor passphrase; the link,
+/// opened in a fresh browser with the passphrase the admin saw, shows the password the tenant
+/// holds.
+pub async fn split_sealed_link_run(t: Ctx) -> TestResult {
+    choose_split(&t).await?;
+    set_value(&t.browser, "#email-split-to", BOSS).await?;
+    click(&t.browser, "#email-sealed").await?;
+    wait_for(&t.browser, "#email-sealed-note", 5).await?;
+    confirm_and_run(&t, "INC-2040", None).await?;
+    wait_for(
+        &t.browser,
+        "#receipt[data-reset='done'][data-email='sent'][data-details='sent']",
+        60,
+    )
+    .await?;
+    let passphrase = text_of(&t.browser, "#sealed-passphrase").await;
+    let password = credentials(t.port(), ALEX).await?["password"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    ensure!(
+        !password.is_empty() && passphrase.split('-').count() >= 4,
+        "no password in the sandbox or no passphrase shown ({passphrase:?})"
+    );
+    let sent = messages(t.port()).await?;
+    ensure!(sent.len() == 2, "{} messages in the outbox", sent.len());
+    for m in &sent {
+        let whole = m.to_string();
+        ensure!(
+            !whole.contains(&password) && !carries(m, &password) && !whole.contains(&passphrase),
+            "a message holds the password or the passphrase: {:?}",
+            e2e::page::to_of(m)
+        );
+    }
+    let with_link: Vec<_> = sent
+        .iter()
+        .filter(|m| m.to_string().contains("#unlock="))
+        .collect();
+    ensure!(
+        with_link.len() == 1 && e2e::page::to_of(with_link[0]) == [BOSS],
+        "the sealed link is not in exactly one message, to {BOSS}: {} messages hold it",
+        with_link.len()
+    );
+    let text = with_link[0]["text"].as_str().unwrap_or_default();
+    let Some(link) = sealed_link_in(text) else {
+        e2e::fail!("no sealed link in the credential's message: {text}");
+    };
+    let driver = e2e::Driver::start(&t.setup.chromedriver)?;
+    let profile =
+        std::env::temp_dir().join(format!("handover-e2e-{}-split-sealed", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let fresh = e2e::open_browser(&driver, &t.setup.chromium, &profile).await?;
+    let outcome = unlock_in(&fresh, &link, &passphrase, &password).await;
+    let _ = fresh.close().await;
+    let _ = std::fs::remove_dir_all(&profile);
+    outcome
+}

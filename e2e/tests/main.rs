@@ -59,5 +59,6 @@ fn main() {
         delivery::encryption_header_reaches_the_outbox,
         delivery::split_delivery_run,
         delivery::split_details_refused_then_retried,
+        delivery::split_sealed_link_run,
     ]);
 }
