@@ -146,6 +146,20 @@ impl Feature {
         Feature::ReadAuditLog,
     ];
 
+    /// The variant's name, as the page's `data-feature` writes it (cheaper than `Debug` there).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Feature::FindUsers => "FindUsers",
+            Feature::ReadRoles => "ReadRoles",
+            Feature::ReadEligibleRoles => "ReadEligibleRoles",
+            Feature::ResetPassword => "ResetPassword",
+            Feature::ResetPrivilegedOrSynced => "ResetPrivilegedOrSynced",
+            Feature::TemporaryAccessPass => "TemporaryAccessPass",
+            Feature::SendMail => "SendMail",
+            Feature::ReadAuditLog => "ReadAuditLog",
+        }
+    }
+
     /// The feature in the admin's words.
     pub fn label(&self) -> &'static str {
         match self {

@@ -1073,3 +1073,11 @@ fn request_scopes_add_the_oidc_ones_once() {
     let defaults: Vec<String> = scopes::DEFAULT.iter().map(|s| (*s).to_owned()).collect();
     assert_eq!(scopes::for_request(&defaults), defaults);
 }
+
+#[test]
+fn feature_name_is_the_variant_name_the_page_wrote_before() {
+    // `data-feature` was `format!("{:?}")`; `name()` must give the same text for every feature.
+    for feature in Feature::ALL {
+        assert_eq!(feature.name(), format!("{feature:?}"));
+    }
+}

@@ -135,7 +135,7 @@ pub fn SignedInHeader() -> impl IntoView {
                     <p>"Some features are unavailable because the app was not granted their permission:"</p>
                     <ul>
                         {move || missing().into_iter().map(|(feature, scope)| view! {
-                            <li data-feature=format!("{feature:?}")>
+                            <li data-feature=feature.name()>
                                 {feature.label()} ": ask a Global Administrator to grant admin consent for "
                                 <code>{scope}</code> "."
                                 {feature.is_optional().then_some(" (optional)")}

@@ -210,6 +210,22 @@ pub enum WarningKind {
     PreviouslySynced,
 }
 
+impl WarningKind {
+    /// The variant's name, as the page's `data-kind` writes it (cheaper than `Debug` there).
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningKind::AccountDisabled => "AccountDisabled",
+            WarningKind::LastPasswordChangeUnknown => "LastPasswordChangeUnknown",
+            WarningKind::EligibleRoles => "EligibleRoles",
+            WarningKind::ActiveRolesUnknown => "ActiveRolesUnknown",
+            WarningKind::EligibleRolesUnknown => "EligibleRolesUnknown",
+            WarningKind::GroupsUnknown => "GroupsUnknown",
+            WarningKind::SyncedNeedsWriteback => "SyncedNeedsWriteback",
+            WarningKind::PreviouslySynced => "PreviouslySynced",
+        }
+    }
+}
+
 /// Why Handover will not run this reset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RefusalReason {

@@ -666,3 +666,20 @@ fn scopes_are_normalised() {
     assert!(a.has_scope("Mail.Send") && a.has_scope("mail.send") && a.has_scope("openid"));
     assert!(!a.has_scope("User.ReadWrite.All"));
 }
+
+#[test]
+fn warning_kind_name_is_the_variant_name_the_page_wrote_before() {
+    // `data-kind` was `format!("{:?}")`; `name()` must give the same text for every kind.
+    for kind in [
+        WarningKind::AccountDisabled,
+        WarningKind::LastPasswordChangeUnknown,
+        WarningKind::EligibleRoles,
+        WarningKind::ActiveRolesUnknown,
+        WarningKind::EligibleRolesUnknown,
+        WarningKind::GroupsUnknown,
+        WarningKind::SyncedNeedsWriteback,
+        WarningKind::PreviouslySynced,
+    ] {
+        assert_eq!(kind.name(), format!("{kind:?}"));
+    }
+}

@@ -352,7 +352,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         .iter()
         .map(|s| {
             view! {
-                <li data-step=format!("{:?}", s.step)>
+                <li data-step=s.step.name()>
                     {s.step.label()} " (attempt " {s.attempt} "): "
                     {s.http_status.map(|h| format!("HTTP {h}, "))}
                     {s.outcome.clone()}
@@ -415,7 +415,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             data-reset=r.reset.state
             data-email=r.email.as_ref().map_or("notRequested", |e| e.outcome.state)
             data-details=r.details_email.as_ref().map(|e| e.outcome.state)
-            data-next=format!("{next:?}")
+            data-next=next.name()
         >
             <h2 id="receipt-headline">{headline(&r)}</h2>
             <dl class="wf-facts">

@@ -294,7 +294,7 @@ fn PlanBox(plan: Plan) -> impl IntoView {
     let warnings = plan
         .warnings
         .iter()
-        .map(|w| view! { <li class="warning" data-kind=format!("{:?}", w.kind)>{w.message.clone()}</li> })
+        .map(|w| view! { <li class="warning" data-kind=w.kind.name()>{w.message.clone()}</li> })
         .collect_view();
     let why = plan
         .why

@@ -312,7 +312,7 @@ pub fn RunSteps() -> impl IntoView {
         _ => "What happened",
     };
     view! {
-        <section class="card wf-card" id="run" data-stage=move || format!("{:?}", flow.stage.get())>
+        <section class="card wf-card" id="run" data-stage=move || flow.stage.get().name()>
             <h2>{heading}</h2>
             <ol id="run-steps">
                 {move || flow
@@ -320,7 +320,7 @@ pub fn RunSteps() -> impl IntoView {
                     .get()
                     .into_iter()
                     .map(|l| view! {
-                        <li data-step=format!("{:?}", l.step) data-state=l.state.as_str() class=format!("wf-step {}", l.state.as_str())>
+                        <li data-step=l.step.name() data-state=l.state.as_str() class=format!("wf-step {}", l.state.as_str())>
                             <span class="wf-step-icon" aria-hidden="true">{step_icon(l.state)}</span>
                             " "
                             <strong>{l.step.label()}</strong>

@@ -57,6 +57,17 @@ pub enum Stage {
     Finished,
 }
 
+impl Stage {
+    /// The variant's name, as `#run[data-stage]` writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Compose => "Compose",
+            Stage::Running => "Running",
+            Stage::Finished => "Finished",
+        }
+    }
+}
+
 /// The outcome of one run step as shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineState {
