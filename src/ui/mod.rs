@@ -1,6 +1,7 @@
 //! Leptos components: one file per screen or widget. They read and write signals and call the
 //! pure modules; protocol logic stays in auth/, graph/ and workflow/.
 
+mod controls;
 pub mod embed;
 mod shell;
 mod signin;

@@ -12,6 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
+use crate::ui::controls::{checkbox_row, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -268,27 +269,8 @@ pub fn CredentialStep() -> impl IntoView {
                     on:input=move |ev| flow.tap_lifetime.set(event_target_value(&ev))
                 />
             </div>
-            <div class="wf-row">
-                <label>
-                    <input
-                        type="checkbox"
-                        id="tap-once"
-                        prop:checked=move || flow.tap_once.get()
-                        on:change=move |ev| flow.tap_once.set(event_target_checked(&ev))
-                    />
-                    " Usable once"
-                </label>
-            </div>
-            <div class="wf-row">
-                <label for="tap-start">"Starts (optional)"</label>
-                <input
-                    id="tap-start"
-                    type="text"
-                    placeholder="2025-07-01T09:00:00Z; empty starts now"
-                    prop:value=move || flow.tap_start.get()
-                    on:input=move |ev| flow.tap_start.set(event_target_value(&ev))
-                />
-            </div>
+            {checkbox_row("tap-once", flow.tap_once, " Usable once")}
+            {text_row("tap-start", "Starts (optional)", "text", Some("2025-07-01T09:00:00Z; empty starts now"), false, flow.tap_start)}
         }
     };
     view! {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
+use crate::ui::controls::{checkbox_row, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -318,18 +319,7 @@ pub fn EmailStep() -> impl IntoView {
     };
     let fields = move || {
         view! {
-            <div class="wf-row">
-                <label for="email-to">"To"</label>
-                <input
-                    id="email-to"
-                    type="email"
-                    autocomplete="off"
-                    spellcheck="false"
-                    placeholder="the user's personal address"
-                    prop:value=move || flow.to.get()
-                    on:input=move |ev| flow.to.set(event_target_value(&ev))
-                />
-            </div>
+            {text_row("email-to", "To", "email", Some("the user's personal address"), true, flow.to)}
             {choices}
             {move || other_mails().is_empty().then(|| view! {
                 <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
@@ -341,89 +331,29 @@ pub fn EmailStep() -> impl IntoView {
                      the credential this email carries. Send it to an address they can already read."
                 </p>
             })}
-            <div class="wf-row">
-                <label for="email-cc">"Cc (optional)"</label>
-                <input
-                    id="email-cc"
-                    type="text"
-                    autocomplete="off"
-                    spellcheck="false"
-                    placeholder="their manager or the helpdesk"
-                    prop:value=move || flow.cc.get()
-                    on:input=move |ev| flow.cc.set(event_target_value(&ev))
-                />
-            </div>
+            {text_row("email-cc", "Cc (optional)", "text", Some("their manager or the helpdesk"), true, flow.cc)}
             {move || cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })}
             {move || (!flow.cc.get().trim().is_empty()).then(|| view! {
                 <p class="warning">"Everyone in cc receives the credential too."</p>
             })}
-            <div class="wf-row">
-                <label>
-                    <input
-                        type="checkbox"
-                        id="email-split"
-                        prop:checked=move || flow.split.get()
-                        on:change=move |ev| flow.split.set(event_target_checked(&ev))
-                    />
-                    " Split: send the credential to someone else"
-                </label>
-            </div>
+            {checkbox_row("email-split", flow.split, " Split: send the credential to someone else")}
             {move || flow.split.get().then(|| view! {
-                <div class="wf-row">
-                    <label for="email-split-to">"Credential to"</label>
-                    <input
-                        id="email-split-to"
-                        type="email"
-                        autocomplete="off"
-                        spellcheck="false"
-                        placeholder="their manager or the helpdesk"
-                        prop:value=move || flow.split_to.get()
-                        on:input=move |ev| flow.split_to.set(event_target_value(&ev))
-                    />
-                </div>
+                {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
                 {move || flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })}
                 <p class="muted" id="email-split-note">
                     "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
                 </p>
             })}
-            <div class="wf-row">
-                <label for="email-subject">"Subject"</label>
-                <input
-                    id="email-subject"
-                    type="text"
-                    prop:value=move || flow.subject.get()
-                    on:input=move |ev| flow.subject.set(event_target_value(&ev))
-                />
-            </div>
+            {text_row("email-subject", "Subject", "text", None, false, flow.subject)}
             {move || app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
-                <div class="wf-row">
-                    <label>
-                        <input
-                            type="checkbox"
-                            id="email-encrypt"
-                            prop:checked=move || flow.encrypt.get()
-                            on:change=move |ev| flow.encrypt.set(event_target_checked(&ev))
-                        />
-                        " Ask for encryption (Purview Message Encryption, by your tenant's mail flow rule)"
-                    </label>
-                </div>
+                {checkbox_row("email-encrypt", flow.encrypt, " Ask for encryption (Purview Message Encryption, by your tenant's mail flow rule)")}
                 <p class="muted" id="email-encrypt-note">
                     "Marked with " {rule.describe()} ". Exchange Online encrypts it only if your tenant has the \
                      matching mail flow rule (see docs/purview-encryption.md)."
                 </p>
             })}
             {move || (flow.mode.get() != CredentialMode::Tap).then(|| view! {
-                <div class="wf-row">
-                    <label>
-                        <input
-                            type="checkbox"
-                            id="email-sealed"
-                            prop:checked=move || flow.sealed.get()
-                            on:change=move |ev| flow.sealed.set(event_target_checked(&ev))
-                        />
-                        " Send a sealed link instead of the password"
-                    </label>
-                </div>
+                {checkbox_row("email-sealed", flow.sealed, " Send a sealed link instead of the password")}
                 {move || flow.sealed.get().then(|| view! {
                     <p class="muted" id="email-sealed-note">
                         "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
@@ -432,17 +362,7 @@ pub fn EmailStep() -> impl IntoView {
                     </p>
                 })}
             })}
-            <div class="wf-row">
-                <label>
-                    <input
-                        type="checkbox"
-                        id="email-save-sent"
-                        prop:checked=move || flow.save_sent.get()
-                        on:change=move |ev| flow.save_sent.set(event_target_checked(&ev))
-                    />
-                    " Keep a copy in my Sent Items"
-                </label>
-            </div>
+            {checkbox_row("email-save-sent", flow.save_sent, " Keep a copy in my Sent Items")}
             {move || flow.save_sent.get().then(|| view! {
                 <p class="warning" id="email-save-sent-warning">
                     "The copy in your Sent Items would hold the credential for as long as it is kept."
@@ -471,17 +391,7 @@ pub fn EmailStep() -> impl IntoView {
     view! {
         <section class="card wf-card" id="email">
             <h2>"4. Welcome email"</h2>
-            <div class="wf-row">
-                <label>
-                    <input
-                        type="checkbox"
-                        id="email-send"
-                        prop:checked=move || flow.send_email.get()
-                        on:change=move |ev| flow.send_email.set(event_target_checked(&ev))
-                    />
-                    " Email the credential to the user"
-                </label>
-            </div>
+            {checkbox_row("email-send", flow.send_email, " Email the credential to the user")}
             {move || if flow.send_email.get() {
                 fields().into_any()
             } else {

@@ -1,0 +1,48 @@
+//! Form rows several screens repeat, each built by one function: one instance of its view types
+//! in the page instead of one per use (README, Page weight).
+
+use leptos::prelude::*;
+
+/// `<div class="wf-row"><label><input type="checkbox" id=…> text</label></div>`, bound to `flag`.
+pub fn checkbox_row(id: &'static str, flag: RwSignal<bool>, text: &'static str) -> AnyView {
+    view! {
+        <div class="wf-row">
+            <label>
+                <input
+                    type="checkbox"
+                    id=id
+                    prop:checked=move || flag.get()
+                    on:change=move |ev| flag.set(event_target_checked(&ev))
+                />
+                {text}
+            </label>
+        </div>
+    }
+    .into_any()
+}
+
+/// A labelled text field bound to `value`. `address`: autocomplete and spellcheck off.
+pub fn text_row(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    placeholder: Option<&'static str>,
+    address: bool,
+    value: RwSignal<String>,
+) -> AnyView {
+    view! {
+        <div class="wf-row">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type=kind
+                autocomplete=address.then_some("off")
+                spellcheck=address.then_some("false")
+                placeholder=placeholder
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </div>
+    }
+    .into_any()
+}
