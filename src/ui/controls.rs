@@ -46,3 +46,13 @@ pub fn text_row(
     }
     .into_any()
 }
+
+/// A reactive child whose view is rebuilt when the signals it reads change, erased to one type:
+/// every such child shares one render-effect instance instead of one per closure and view type.
+pub fn dynamic(f: impl Fn() -> AnyView + Send + Sync + 'static) -> AnyView {
+    erased(Box::new(f))
+}
+
+fn erased(f: Box<dyn Fn() -> AnyView + Send + Sync>) -> AnyView {
+    (move || f()).into_any()
+}

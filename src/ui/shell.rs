@@ -4,6 +4,8 @@
 use std::rc::Rc;
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::embed;
@@ -24,7 +26,7 @@ pub fn App() -> impl IntoView {
     spawn_local(start(app));
     view! {
         <main id="handover-app" data-phase=move || phase_name(&app.phase.get())>
-            <h1 id="product">{move || {
+            <h1 id="product">{dynamic(move || ({
                 // Re-read once config.json is in (the phase leaves Starting then).
                 app.phase.track();
                 let theme = app.config.with_value(|c| c.as_ref().map(|c| c.theme.clone())).unwrap_or_default();
@@ -32,8 +34,8 @@ pub fn App() -> impl IntoView {
                     {theme.logo_url.clone().map(|src| view! { <img class="ho-logo" id="product-logo" src=src alt=""/> })}
                     <span id="product-name">{theme.name().to_owned()}</span>
                 }
-            }}</h1>
-            {move || match app.phase.get() {
+            }).into_any())}</h1>
+            {dynamic(move || (match app.phase.get() {
                 Phase::Starting => view! { <p class="muted">"Starting…"</p> }.into_any(),
                 Phase::ConfigError(text) => view! {
                     <section class="card" id="config-error" role="alert">
@@ -67,7 +69,7 @@ pub fn App() -> impl IntoView {
                     <SessionEndedBanner/>
                     <Workflow/>
                 }.into_any(),
-            }}
+            }).into_any())}
         </main>
     }
 }

@@ -2,6 +2,8 @@
 //! permissions allow, and the banner that renews a dead session without leaving the screen.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::shell::signed_in;
@@ -124,9 +126,9 @@ pub fn SignedInHeader() -> impl IntoView {
     view! {
         <header class="card" id="signed-in">
             <div class="who">
-                <strong id="admin-name">{move || app.account.get().map(|a| a.name)}</strong>
+                <strong id="admin-name">{dynamic(move || (app.account.get().map(|a| a.name)).into_any())}</strong>
                 " "
-                <span class="muted" id="admin-upn">{move || app.account.get().map(|a| a.username)}</span>
+                <span class="muted" id="admin-upn">{dynamic(move || (app.account.get().map(|a| a.username)).into_any())}</span>
                 <div class="muted" id="admin-roles">{roles}</div>
             </div>
             <button id="sign-out" on:click=sign_out>"Sign out"</button>
@@ -134,13 +136,13 @@ pub fn SignedInHeader() -> impl IntoView {
                 <div class="warning" id="missing-permissions" role="status">
                     <p>"Some features are unavailable because the app was not granted their permission:"</p>
                     <ul>
-                        {move || missing().into_iter().map(|(feature, scope)| view! {
+                        {dynamic(move || (missing().into_iter().map(|(feature, scope)| view! {
                             <li data-feature=feature.name()>
                                 {feature.label()} ": ask a Global Administrator to grant admin consent for "
                                 <code>{scope}</code> "."
                                 {feature.is_optional().then_some(" (optional)")}
                             </li>
-                        }).collect_view()}
+                        }).collect_view()).into_any())}
                     </ul>
                 </div>
             </Show>
@@ -166,7 +168,7 @@ pub fn SessionEndedBanner() -> impl IntoView {
                      sign-in). Sign in again to carry on: everything on this page stays as it is."
                 </p>
                 <button class="primary" id="sign-in-again" on:click=renew>"Sign in again"</button>
-                {move || app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })}
+                {dynamic(move || (app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })).into_any())}
             </div>
         </Show>
     }

@@ -3,6 +3,8 @@
 //! phone, and shows the password with copy. No sign-in, no config, no request with the link.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
@@ -99,7 +101,7 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
             <h1>"Handover"</h1>
             <section class="card" id="unlock">
                 <h2>"Your temporary password"</h2>
-                {move || match password.with(|p| p.as_ref().map(|s| s.expose_secret().to_owned())) {
+                {dynamic(move || (match password.with(|p| p.as_ref().map(|s| s.expose_secret().to_owned())) {
                     Some(p) => view! {
                         <p>"Sign in with this password; you will be asked to choose a new one."</p>
                         <p><code class="secret mono" id="unlock-password">{p}</code> " " <CopyButton id="unlock-copy" text=copy/></p>
@@ -124,7 +126,7 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
                             _ => ().into_any(),
                         }}
                     }.into_any(),
-                }}
+                }).into_any())}
             </section>
         </main>
     }

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::controls::dynamic;
+
 use super::run::start_run;
 use super::state::{use_flow, CredentialMode, Flow, Stage};
 use crate::ui::{use_app, AppCtx};
@@ -109,7 +111,7 @@ pub fn ConfirmStep() -> impl IntoView {
                     on:input=move |ev| flow.ticket.set(event_target_value(&ev))
                 />
             </div>
-            {move || privileged_upn().map(|upn| view! {
+            {dynamic(move || (privileged_upn().map(|upn| view! {
                 <div class="wf-row wf-privileged-confirm">
                     <label for="confirm-upn">
                         "This account is privileged. Type its user principal name, "
@@ -124,15 +126,15 @@ pub fn ConfirmStep() -> impl IntoView {
                         on:input=move |ev| flow.confirm_upn.set(event_target_value(&ev))
                     />
                 </div>
-            })}
-            {move || {
+            })).into_any())}
+            {dynamic(move || ({
                 let b = blockers.get();
                 (!b.is_empty()).then(|| view! {
                     <ul id="confirm-problems" class="muted">
                         {b.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
                     </ul>
                 })
-            }}
+            }).into_any())}
             <button
                 type="button"
                 class="primary"
@@ -140,12 +142,12 @@ pub fn ConfirmStep() -> impl IntoView {
                 disabled=move || !blockers.get().is_empty() || flow.stage.get() != Stage::Compose
                 on:click=run
             >
-                {move || match (flow.mode.get() == CredentialMode::Tap, flow.send_email.get()) {
+                {dynamic(move || (match (flow.mode.get() == CredentialMode::Tap, flow.send_email.get()) {
                     (true, true) => "Create the pass and email it",
                     (true, false) => "Create the pass",
                     (false, true) => "Reset the password and email it",
                     (false, false) => "Reset the password",
-                }}
+                }).into_any())}
             </button>
         </section>
     }

@@ -12,7 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -178,7 +178,7 @@ pub fn CredentialStep() -> impl IntoView {
                                 }
                             }
                         />
-                        <span id="credential-length-value">{move || flow.length.get()} " characters"</span>
+                        <span id="credential-length-value">{dynamic(move || (flow.length.get()).into_any())} " characters"</span>
                     }
                     .into_any()
                 }}
@@ -188,7 +188,7 @@ pub fn CredentialStep() -> impl IntoView {
                     {generated_text}
                 </code>
                 <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
-                    {move || if flow.shown.get() { "Hide" } else { "Show" }}
+                    {dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any())}
                 </button>
                 <button type="button" id="credential-regenerate" on:click=move |_| regenerate(app, flow)>
                     "Regenerate"
@@ -228,10 +228,10 @@ pub fn CredentialStep() -> impl IntoView {
                     on:input=move |ev| flow.typed.set(Some(Secret::new(event_target_value(&ev))))
                 />
                 <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
-                    {move || if flow.shown.get() { "Hide" } else { "Show" }}
+                    {dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any())}
                 </button>
             </div>
-            {move || match violations() {
+            {dynamic(move || (match violations() {
                 Some(v) => view! {
                     <ul class="error" id="credential-violations">
                         {v.iter().map(|x| view! { <li>{x.to_string()}</li> }).collect_view()}
@@ -248,7 +248,7 @@ pub fn CredentialStep() -> impl IntoView {
                     .into_any(),
                     None => ().into_any(),
                 },
-            }}
+            }).into_any())}
         }
     };
     let tap = move || {
@@ -283,15 +283,15 @@ pub fn CredentialStep() -> impl IntoView {
                 <ModeChoice mode=CredentialMode::Typed id="mode-typed" label="A password I type"/>
                 <ModeChoice mode=CredentialMode::Tap id="mode-tap" label="Temporary Access Pass"/>
             </fieldset>
-            {move || match flow.mode.get() {
+            {dynamic(move || (match flow.mode.get() {
                 CredentialMode::Password | CredentialMode::Passphrase => generated().into_any(),
                 CredentialMode::Typed => typed().into_any(),
                 CredentialMode::Tap => tap().into_any(),
-            }}
-            {move || flow.credential_problem(&app).map(|p| view! { <p class="error" id="credential-problem">{p}</p> })}
-            {move || (flow.mode.get() != CredentialMode::Tap).then(|| view! {
+            }).into_any())}
+            {dynamic(move || (flow.credential_problem(&app).map(|p| view! { <p class="error" id="credential-problem">{p}</p> })).into_any())}
+            {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 <p class="muted">"The user must change it at their next sign-in."</p>
-            })}
+            })).into_any())}
         </section>
     }
 }

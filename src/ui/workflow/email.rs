@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -321,38 +321,38 @@ pub fn EmailStep() -> impl IntoView {
         view! {
             {text_row("email-to", "To", "email", Some("the user's personal address"), true, flow.to)}
             {choices}
-            {move || other_mails().is_empty().then(|| view! {
+            {dynamic(move || (other_mails().is_empty().then(|| view! {
                 <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
-            })}
-            {move || to_problem().map(|p| view! { <p class="error" id="email-to-problem">{p}</p> })}
-            {move || own_mailbox().then(|| view! {
+            })).into_any())}
+            {dynamic(move || (to_problem().map(|p| view! { <p class="error" id="email-to-problem">{p}</p> })).into_any())}
+            {dynamic(move || (own_mailbox().then(|| view! {
                 <p class="warning" id="email-own-mailbox" role="status">
                     "This is the user's own new mailbox: they cannot open it until they have signed in with \
                      the credential this email carries. Send it to an address they can already read."
                 </p>
-            })}
+            })).into_any())}
             {text_row("email-cc", "Cc (optional)", "text", Some("their manager or the helpdesk"), true, flow.cc)}
-            {move || cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })}
-            {move || (!flow.cc.get().trim().is_empty()).then(|| view! {
+            {dynamic(move || (cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })).into_any())}
+            {dynamic(move || ((!flow.cc.get().trim().is_empty()).then(|| view! {
                 <p class="warning">"Everyone in cc receives the credential too."</p>
-            })}
+            })).into_any())}
             {checkbox_row("email-split", flow.split, " Split: send the credential to someone else")}
-            {move || flow.split.get().then(|| view! {
+            {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
                 {move || flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })}
                 <p class="muted" id="email-split-note">
                     "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
                 </p>
-            })}
+            })).into_any())}
             {text_row("email-subject", "Subject", "text", None, false, flow.subject)}
-            {move || app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
+            {dynamic(move || (app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
                 {checkbox_row("email-encrypt", flow.encrypt, " Ask for encryption (Purview Message Encryption, by your tenant's mail flow rule)")}
                 <p class="muted" id="email-encrypt-note">
                     "Marked with " {rule.describe()} ". Exchange Online encrypts it only if your tenant has the \
                      matching mail flow rule (see docs/purview-encryption.md)."
                 </p>
-            })}
-            {move || (flow.mode.get() != CredentialMode::Tap).then(|| view! {
+            })).into_any())}
+            {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 {checkbox_row("email-sealed", flow.sealed, " Send a sealed link instead of the password")}
                 {move || flow.sealed.get().then(|| view! {
                     <p class="muted" id="email-sealed-note">
@@ -361,19 +361,19 @@ pub fn EmailStep() -> impl IntoView {
                          passphrase once: read it to the user by phone. No server ever sees the link's secret part."
                     </p>
                 })}
-            })}
+            })).into_any())}
             {checkbox_row("email-save-sent", flow.save_sent, " Keep a copy in my Sent Items")}
-            {move || flow.save_sent.get().then(|| view! {
+            {dynamic(move || (flow.save_sent.get().then(|| view! {
                 <p class="warning" id="email-save-sent-warning">
                     "The copy in your Sent Items would hold the credential for as long as it is kept."
                 </p>
-            })}
+            })).into_any())}
             <h3>"Preview"</h3>
             <p class="muted">
                 "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run."
             </p>
             <p class="wf-preview-head">
-                <span class="muted">"Subject: "</span><span id="email-preview-subject">{move || flow.subject.get()}</span>
+                <span class="muted">"Subject: "</span><span id="email-preview-subject">{dynamic(move || (flow.subject.get()).into_any())}</span>
             </p>
             <iframe
                 id="email-preview"
@@ -392,7 +392,7 @@ pub fn EmailStep() -> impl IntoView {
         <section class="card wf-card" id="email">
             <h2>"4. Welcome email"</h2>
             {checkbox_row("email-send", flow.send_email, " Email the credential to the user")}
-            {move || if flow.send_email.get() {
+            {dynamic(move || (if flow.send_email.get() {
                 fields().into_any()
             } else {
                 view! {
@@ -401,7 +401,7 @@ pub fn EmailStep() -> impl IntoView {
                     </p>
                 }
                 .into_any()
-            }}
+            }).into_any())}
         </section>
     }
 }

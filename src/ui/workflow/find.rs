@@ -3,6 +3,8 @@
 //! plainly.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::review::select_user;
@@ -122,7 +124,7 @@ pub fn FindStep() -> impl IntoView {
         .into_any(),
         FindState::Searching => view! {
             <p class="muted" id="find-searching">
-                "Searching…" {move || flow.find_wait.get().map(|w| format!(" {w}"))}
+                "Searching…" {dynamic(move || (flow.find_wait.get().map(|w| format!(" {w}"))).into_any())}
             </p>
         }
         .into_any(),

@@ -17,6 +17,8 @@ mod state;
 
 use leptos::prelude::*;
 
+use crate::ui::controls::dynamic;
+
 use self::confirm::ConfirmStep;
 use self::credential::CredentialStep;
 use self::email::EmailStep;
@@ -43,7 +45,7 @@ pub fn Workflow() -> impl IntoView {
     on_cleanup(|| leave_guard::set(false));
     view! {
         <div id="workflow">
-            {move || if composing.get() {
+            {dynamic(move || (if composing.get() {
                 view! {
                     <FindStep/>
                     <ReviewStep/>
@@ -60,7 +62,7 @@ pub fn Workflow() -> impl IntoView {
                     <ReceiptView/>
                 }
                 .into_any()
-            }}
+            }).into_any())}
         </div>
     }
 }

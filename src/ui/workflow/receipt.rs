@@ -4,6 +4,8 @@
 //! every secret from memory.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::actions::{json_download_href, print_page, CopyButton};
@@ -403,7 +405,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 </button>
                 <span class="muted">" Looks up Entra's own record of this reset and links it into the receipt."</span>
             </p>
-            {move || audit_note.get().map(|n| view! { <p id="entra-audit-note" role="status">{n}</p> })}
+            {dynamic(move || (audit_note.get().map(|n| view! { <p id="entra-audit-note" role="status">{n}</p> })).into_any())}
         }
         .into_any(),
         None => ().into_any(),
@@ -453,7 +455,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 <span class="muted">" The receipt never contains the password or the pass."</span>
             </p>
         </section>
-        {move || flow.unlock_passphrase.with(|p| p.as_ref().map(|p| p.expose_secret().to_owned())).map(|p| view! {
+        {dynamic(move || (flow.unlock_passphrase.with(|p| p.as_ref().map(|p| p.expose_secret().to_owned())).map(|p| view! {
             <section class="card wf-card" id="sealed-handover">
                 <h3>"Read this passphrase to the user by phone"</h3>
                 <p><code class="secret mono" id="sealed-passphrase">{p}</code></p>
@@ -463,14 +465,14 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                     "I have read it to them: hide it"
                 </button>
             </section>
-        })}
+        })).into_any())}
         <Aftermath/>
         <section class="card wf-card" id="after">
             <button type="button" class="primary" id="reset-another" on:click=move |_| flow.start_over()>
                 "Reset another user"
             </button>
             <span class="muted">" Clears the credential and everything about this reset from the page."</span>
-            {move || {
+            {dynamic(move || ({
                 let back = matches!(flow.receipt.get().map(|r| r.next_action), Some(NextAction::FixAndRetry | NextAction::SignInAgain));
                 back.then(|| view! {
                     " "
@@ -480,10 +482,10 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                         }
                     }>"Back to the review"</button>
                 })
-            }}
-            {move || (app.session_ended.get()).then(|| view! {
+            }).into_any())}
+            {dynamic(move || ((app.session_ended.get()).then(|| view! {
                 <p class="warning">"Your session ended: sign in again above before anything else."</p>
-            })}
+            })).into_any())}
         </section>
     }
 }
@@ -613,6 +615,6 @@ fn Aftermath() -> impl IntoView {
     view! {
         {handover}
         {failure}
-        {move || flow.after_note.get().map(|n| view! { <p class="card wf-card" id="after-note" role="status">{n}</p> })}
+        {dynamic(move || (flow.after_note.get().map(|n| view! { <p class="card wf-card" id="after-note" role="status">{n}</p> })).into_any())}
     }
 }

@@ -2,6 +2,8 @@
 //! path, Authentication Methods path, or a refusal saying who can do it) before any write.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::credential::{regenerate, set_mode};
@@ -235,7 +237,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
             {tap_advice}
             {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
             {admin_missing}
-            {move || match flow.base_plan.get() {
+            {dynamic(move || (match flow.base_plan.get() {
                 Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="refusal"/> }.into_any(),
                 Some(Ok(_)) => match flow.plan.get() {
                     Some(Ok(plan)) => view! { <PlanBox plan=plan/> }.into_any(),
@@ -243,7 +245,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                     None => ().into_any(),
                 },
                 None => ().into_any(),
-            }}
+            }).into_any())}
         </section>
     }
 }

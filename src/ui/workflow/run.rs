@@ -2,6 +2,8 @@
 //! outcome and the runner's wait messages.
 
 use leptos::prelude::*;
+
+use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::actions::now_iso;
@@ -315,7 +317,7 @@ pub fn RunSteps() -> impl IntoView {
         <section class="card wf-card" id="run" data-stage=move || flow.stage.get().name()>
             <h2>{heading}</h2>
             <ol id="run-steps">
-                {move || flow
+                {dynamic(move || (flow
                     .lines
                     .get()
                     .into_iter()
@@ -332,11 +334,11 @@ pub fn RunSteps() -> impl IntoView {
                             })}
                         </li>
                     })
-                    .collect_view()}
+                    .collect_view()).into_any())}
             </ol>
-            {move || (flow.stage.get() == Stage::Running).then(|| view! {
+            {dynamic(move || ((flow.stage.get() == Stage::Running).then(|| view! {
                 <p class="muted" id="run-wait">"Keep this page open until the run finishes."</p>
-            })}
+            })).into_any())}
         </section>
     }
 }
