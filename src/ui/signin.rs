@@ -129,7 +129,7 @@ pub fn SignedInHeader() -> impl IntoView {
                 <strong id="admin-name">{dynamic(move || (app.account.get().map(|a| a.name)).into_any())}</strong>
                 " "
                 <span class="muted" id="admin-upn">{dynamic(move || (app.account.get().map(|a| a.username)).into_any())}</span>
-                <div class="muted" id="admin-roles">{roles}</div>
+                <div class="muted" id="admin-roles">{dynamic(move || roles().into_any())}</div>
             </div>
             <button id="sign-out" on:click=sign_out>"Sign out"</button>
             <Show when=move || !missing().is_empty()>

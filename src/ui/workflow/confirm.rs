@@ -97,7 +97,7 @@ pub fn ConfirmStep() -> impl IntoView {
     view! {
         <section class="card wf-card" id="confirm">
             <h2>"5. Confirm"</h2>
-            <p id="confirm-summary" class="wf-summary">{sentence}</p>
+            <p id="confirm-summary" class="wf-summary">{dynamic(move || sentence().into_any())}</p>
             <div class="wf-row">
                 <label for="confirm-ticket">
                     "Ticket number or business reason"

@@ -185,7 +185,7 @@ pub fn CredentialStep() -> impl IntoView {
             </div>
             <div class="wf-secret">
                 <code id="credential-password" class="secret" data-shown=move || flow.shown.get().to_string()>
-                    {generated_text}
+                    {dynamic(move || generated_text().into_any())}
                 </code>
                 <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
                     {dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any())}
@@ -201,7 +201,7 @@ pub fn CredentialStep() -> impl IntoView {
                     });
                 }>"Copy"</button>
             </div>
-            <p class="muted" id="credential-strength">{strength}</p>
+            <p class="muted" id="credential-strength">{dynamic(move || strength().into_any())}</p>
         }
     };
     let typed = move || {

@@ -320,7 +320,7 @@ pub fn EmailStep() -> impl IntoView {
     let fields = move || {
         view! {
             {text_row("email-to", "To", "email", Some("the user's personal address"), true, flow.to)}
-            {choices}
+            {dynamic(move || choices().into_any())}
             {dynamic(move || (other_mails().is_empty().then(|| view! {
                 <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
             })).into_any())}
@@ -384,7 +384,7 @@ pub fn EmailStep() -> impl IntoView {
             ></iframe>
             <details id="email-preview-text">
                 <summary>"Plain-text version"</summary>
-                <pre class="wf-preview-text">{preview_text}</pre>
+                <pre class="wf-preview-text">{dynamic(move || preview_text().into_any())}</pre>
             </details>
         }
     };

@@ -197,8 +197,8 @@ pub fn FindStep() -> impl IntoView {
                 prop:value=move || flow.query.get()
                 on:input=on_input
             />
-            <div id="find-status" role="status">{status}</div>
-            <ul id="find-results" class="wf-results">{results}</ul>
+            <div id="find-status" role="status">{dynamic(move || status().into_any())}</div>
+            <ul id="find-results" class="wf-results">{dynamic(move || results().into_any())}</ul>
         </section>
     }
 }

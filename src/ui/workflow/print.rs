@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::ui::controls::dynamic;
+
 use super::state::use_flow;
 use crate::ui::use_app;
 
@@ -77,18 +79,18 @@ pub fn PrintSheet() -> impl IntoView {
     };
     view! {
         <section class="wf-print wf-print-sheet" id="print-sheet" aria-hidden="true">
-            <p class="print-from">{product}</p>
+            <p class="print-from">{dynamic(move || product().into_any())}</p>
             <h2>"Your Microsoft 365 account"</h2>
             <dl>
                 <dt>"Name"</dt>
-                <dd id="print-name">{name}</dd>
+                <dd id="print-name">{dynamic(move || name().into_any())}</dd>
                 <dt>"Username"</dt>
-                <dd class="mono" id="print-upn">{upn}</dd>
-                <dt>{label}</dt>
-                <dd class="mono print-secret" id="print-credential-value">{credential}</dd>
+                <dd class="mono" id="print-upn">{dynamic(move || upn().into_any())}</dd>
+                <dt>{dynamic(move || label().into_any())}</dt>
+                <dd class="mono print-secret" id="print-credential-value">{dynamic(move || credential().into_any())}</dd>
             </dl>
             <h3>"How to sign in"</h3>
-            {steps}
+            {dynamic(move || steps().into_any())}
             <p class="print-note">"Keep this sheet to yourself, and destroy it once you have signed in. \
                 Nobody from IT will ever ask you for your password."</p>
         </section>

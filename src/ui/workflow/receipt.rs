@@ -279,11 +279,12 @@ fn failure_advice(flow: Flow) -> Option<(String, Advice)> {
 #[component]
 pub fn ReceiptView() -> impl IntoView {
     let flow = use_flow();
-    move || {
+    dynamic(move || {
         (flow.stage.get() == Stage::Finished)
             .then(|| flow.receipt.get().map(|r| view! { <Finished receipt=r/> }))
             .flatten()
-    }
+            .into_any()
+    })
 }
 
 #[component]
@@ -542,21 +543,21 @@ fn Aftermath() -> impl IntoView {
                     {failed.then(|| view! {
                         <div id="email-failed" class="wf-alert" role="alert">
                             <h2 class="error">"The reset worked, but the welcome email was not sent"</h2>
-                            {problem}
+                            {dynamic(move || problem().into_any())}
                         </div>
                     })}
                     {unknown.then(|| view! {
                         <div id="email-unknown" class="wf-alert" role="alert">
                             <h2 class="warning">"The reset worked; the email may or may not have gone"</h2>
-                            {problem}
+                            {dynamic(move || problem().into_any())}
                         </div>
                     })}
                     <h3>"Hand this over to the user"</h3>
                     <dl class="wf-facts">
                         <dt>"Username"</dt>
-                        <dd class="mono" id="handover-upn">{upn}</dd>
-                        <dt>{label}</dt>
-                        <dd><code id="handover-credential" class="secret">{credential_text}</code></dd>
+                        <dd class="mono" id="handover-upn">{dynamic(move || upn().into_any())}</dd>
+                        <dt>{dynamic(move || label().into_any())}</dt>
+                        <dd><code id="handover-credential" class="secret">{dynamic(move || credential_text().into_any())}</code></dd>
                     </dl>
                     <p class="muted">"Sign in at https://www.office.com; the user must change the password at the first sign-in."</p>
                     <p class="wf-actions no-print">
@@ -586,7 +587,7 @@ fn Aftermath() -> impl IntoView {
             NextAction::FixAndRetry => Some(view! {
                 <section class="card wf-card" id="reset-failed" role="alert">
                     <h2 class="error">"The reset did not happen"</h2>
-                    {problem}
+                    {dynamic(move || problem().into_any())}
                     <p>"The old password still works; no email was sent."</p>
                 </section>
             }
@@ -594,7 +595,7 @@ fn Aftermath() -> impl IntoView {
             NextAction::VerifyReset => Some(view! {
                 <section class="card wf-card" id="reset-unknown" role="alert">
                     <h2 class="warning">"It is not known whether the password was reset"</h2>
-                    {problem}
+                    {dynamic(move || problem().into_any())}
                     <p>"No email was sent. Check the user's last password change before anything else."</p>
                     <button type="button" id="verify-reset" disabled=move || flow.busy.get() on:click=move |_| check_reset(app, flow)>
                         "Check now"
@@ -613,8 +614,8 @@ fn Aftermath() -> impl IntoView {
         }
     };
     view! {
-        {handover}
-        {failure}
+        {dynamic(move || handover().into_any())}
+        {dynamic(move || failure().into_any())}
         {dynamic(move || (flow.after_note.get().map(|n| view! { <p class="card wf-card" id="after-note" role="status">{n}</p> })).into_any())}
     }
 }

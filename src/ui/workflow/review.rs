@@ -118,7 +118,7 @@ fn role_rows(roles: &TargetRoles) -> Vec<RoleRow> {
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     let flow = use_flow();
-    move || {
+    dynamic(move || {
         match flow.review.get() {
         ReviewState::Empty => ().into_any(),
         ReviewState::Loading { label } => view! {
@@ -138,7 +138,7 @@ pub fn ReviewStep() -> impl IntoView {
         .into_any(),
         ReviewState::Loaded(outcome) => view! { <ReviewCard outcome=*outcome/> }.into_any(),
     }
-    }
+    })
 }
 
 #[component]
@@ -236,7 +236,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
             </dl>
             {tap_advice}
             {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
-            {admin_missing}
+            {dynamic(move || admin_missing().into_any())}
             {dynamic(move || (match flow.base_plan.get() {
                 Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="refusal"/> }.into_any(),
                 Some(Ok(_)) => match flow.plan.get() {

@@ -315,7 +315,7 @@ pub fn RunSteps() -> impl IntoView {
     };
     view! {
         <section class="card wf-card" id="run" data-stage=move || flow.stage.get().name()>
-            <h2>{heading}</h2>
+            <h2>{dynamic(move || heading().into_any())}</h2>
             <ol id="run-steps">
                 {dynamic(move || (flow
                     .lines
