@@ -56,3 +56,15 @@ pub fn dynamic(f: impl Fn() -> AnyView + Send + Sync + 'static) -> AnyView {
 fn erased(f: Box<dyn Fn() -> AnyView + Send + Sync>) -> AnyView {
     (move || f()).into_any()
 }
+
+/// What `<Show>` does (the children only while `when` is true, built again only when it changes),
+/// through [`dynamic`]: no instance of `Show`'s typed children per use.
+pub fn show(when: Memo<bool>, children: impl Fn() -> AnyView + Send + Sync + 'static) -> AnyView {
+    dynamic(move || {
+        if when.get() {
+            children()
+        } else {
+            ().into_any()
+        }
+    })
+}

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, show};
 use leptos::task::spawn_local;
 
 use super::shell::signed_in;
@@ -123,6 +123,7 @@ pub fn SignedInHeader() -> impl IntoView {
         (None, None) => "reading your roles…".to_string(),
     };
     let missing = move || scopes::unavailable(&Scopes::parse(&app.granted.get()));
+    let has_missing = Memo::new(move |_| !missing().is_empty());
     view! {
         <header class="card" id="signed-in">
             <div class="who">
@@ -132,7 +133,7 @@ pub fn SignedInHeader() -> impl IntoView {
                 <div class="muted" id="admin-roles">{dynamic(move || roles().into_any())}</div>
             </div>
             <button id="sign-out" on:click=sign_out>"Sign out"</button>
-            <Show when=move || !missing().is_empty()>
+            {show(has_missing, move || view! {
                 <div class="warning" id="missing-permissions" role="status">
                     <p>"Some features are unavailable because the app was not granted their permission:"</p>
                     <ul>
@@ -145,7 +146,7 @@ pub fn SignedInHeader() -> impl IntoView {
                         }).collect_view()).into_any())}
                     </ul>
                 </div>
-            </Show>
+            }.into_any())}
         </header>
     }
 }
@@ -160,8 +161,9 @@ pub fn SessionEndedBanner() -> impl IntoView {
             .with_untracked(|a| a.as_ref().map(|a| a.username.clone()));
         sign_in(app, true, hint);
     };
+    let ended = Memo::new(move |_| app.session_ended.get());
     view! {
-        <Show when=move || app.session_ended.get()>
+        {show(ended, move || view! {
             <div class="card warning" id="session-ended" role="alert">
                 <p>
                     "Your sign-in session has ended (Microsoft ends browser sessions 24 hours after \
@@ -170,6 +172,6 @@ pub fn SessionEndedBanner() -> impl IntoView {
                 <button class="primary" id="sign-in-again" on:click=renew>"Sign in again"</button>
                 {dynamic(move || (app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })).into_any())}
             </div>
-        </Show>
+        }.into_any())}
     }
 }

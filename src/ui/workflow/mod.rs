@@ -17,7 +17,7 @@ mod state;
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, show};
 
 use self::confirm::ConfirmStep;
 use self::credential::CredentialStep;
@@ -49,11 +49,11 @@ pub fn Workflow() -> impl IntoView {
                 view! {
                     <FindStep/>
                     <ReviewStep/>
-                    <Show when=move || can_compose.get()>
+                    {show(can_compose, || view! {
                         <CredentialStep/>
                         <EmailStep/>
                         <ConfirmStep/>
-                    </Show>
+                    }.into_any())}
                 }
                 .into_any()
             } else {
