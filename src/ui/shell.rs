@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::embed;
@@ -17,6 +16,7 @@ use crate::auth::session::Session;
 use crate::graph::client::{send_read, RetryPolicy};
 use crate::graph::fetch::SessionHolder;
 use crate::graph::BatchAnswer;
+use crate::ui::controls::dynamic;
 use crate::workflow::review;
 
 #[component]

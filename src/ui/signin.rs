@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::{dynamic, show};
 use leptos::task::spawn_local;
 
 use super::shell::signed_in;
@@ -12,6 +11,7 @@ use crate::auth::browser;
 use crate::auth::errors::Explanation;
 use crate::auth::scopes::{self, Scopes};
 use crate::config::SignInMode;
+use crate::ui::controls::{dynamic, show};
 use crate::workflow::roles::role_name;
 
 fn use_popup(app: &AppCtx) -> bool {

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
@@ -13,6 +12,7 @@ use super::workflow::actions::CopyButton;
 use crate::auth::browser;
 use crate::credential::sealed::{normalize_passphrase, LinkError, SealedLink};
 use crate::secret::Secret;
+use crate::ui::controls::dynamic;
 
 /// Reads a sealed link from `location.hash` and clears it from the address bar and the
 /// current history entry (`history.replaceState`). `None`: the page was not opened with one.

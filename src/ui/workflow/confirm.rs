@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
-
 use super::run::start_run;
 use super::state::{use_flow, CredentialMode, Flow, Stage};
+use crate::ui::controls::dynamic;
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::Plan;
 

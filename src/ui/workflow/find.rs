@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::review::select_user;
@@ -12,6 +11,7 @@ use super::state::{use_flow, FindState, Flow};
 use crate::auth::browser;
 use crate::graph::client::{send_read, RetryPolicy};
 use crate::graph::{BatchAnswer, GraphFailure, GraphRequest, GraphTransport, Method, User};
+use crate::ui::controls::dynamic;
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::find::{find_batch, parse_find, FindOutcome, FIND_TOP};
 

@@ -17,8 +17,6 @@ mod state;
 
 use leptos::prelude::*;
 
-use crate::ui::controls::{dynamic, show};
-
 use self::confirm::ConfirmStep;
 use self::credential::CredentialStep;
 use self::email::EmailStep;
@@ -27,6 +25,7 @@ use self::receipt::ReceiptView;
 use self::review::ReviewStep;
 use self::run::RunSteps;
 use self::state::{Flow, Stage};
+use crate::ui::controls::{dynamic, show};
 use crate::ui::use_app;
 
 /// The whole workflow, shown once the admin is signed in.

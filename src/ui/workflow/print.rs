@@ -5,9 +5,8 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
-
 use super::state::use_flow;
+use crate::ui::controls::dynamic;
 use crate::ui::use_app;
 
 /// The printable sheet; rendered only while the credential is still in memory.

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::actions::{json_download_href, print_page, CopyButton};
@@ -18,6 +17,7 @@ use crate::auth::browser;
 use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
+use crate::ui::controls::dynamic;
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
 use crate::workflow::receipt::{EmailRecord, Receipt};

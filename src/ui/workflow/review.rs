@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::credential::{regenerate, set_mode};
@@ -11,6 +10,7 @@ use super::email::prefill;
 use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
+use crate::ui::controls::dynamic;
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::ui::controls::dynamic;
 use leptos::task::spawn_local;
 
 use super::actions::now_iso;
@@ -15,6 +14,7 @@ use super::state::{
 use crate::auth::browser;
 use crate::graph::TapRequest;
 use crate::secret::Secret;
+use crate::ui::controls::dynamic;
 use crate::ui::AppCtx;
 use crate::welcome::CredentialKind;
 use crate::workflow::receipt::{Receipt, ReceiptContext};
