@@ -17,9 +17,9 @@ use flate2::Compression;
 /// 150 KB of 1024 bytes.
 pub const BUDGET_BYTES: u64 = 150 * 1024;
 
-/// The most the page may weigh today: 308,984 bytes measured on 27 Nov 2026 (after the cuts
-/// of base64 and serde), plus about 1.5% for ordinary changes.
-pub const CEILING_BYTES: u64 = 313_600;
+/// The most the page may weigh today: 301,432 bytes measured on 27 Nov 2026 (after the cuts
+/// of base64, serde and the view code's generic instances), plus about 1.5% for ordinary changes.
+pub const CEILING_BYTES: u64 = 306_000;
 
 // A ceiling below the budget would hide the budget's line; lower both together then.
 const _: () = assert!(CEILING_BYTES >= BUDGET_BYTES);
