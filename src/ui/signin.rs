@@ -71,7 +71,7 @@ pub fn SignedOutCard() -> impl IntoView {
         )
     });
     view! {
-        {move || app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })}
+        {dynamic(move || (app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })).into_any())}
         <section class="card" id="signed-out">
             <h2>"Sign in as an administrator"</h2>
             <p>

@@ -116,15 +116,15 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
                                 autocapitalize="off" prop:value=move || typed.get()
                                 on:input=move |ev| typed.set(event_target_value(&ev))/>
                             <button type="submit" id="unlock-open" disabled=move || status.get() == Status::Working>
-                                {move || if status.get() == Status::Working { "Unlocking…" } else { "Unlock" }}
+                                {dynamic(move || (if status.get() == Status::Working { "Unlocking…" } else { "Unlock" }).into_any())}
                             </button>
                         </form>
-                        {move || match status.get() {
+                        {dynamic(move || (match status.get() {
                             Status::Failed(message, reason) => view! {
                                 <p class="error" id="unlock-error" data-reason=reason role="alert">{message}</p>
                             }.into_any(),
                             _ => ().into_any(),
-                        }}
+                        }).into_any())}
                     }.into_any(),
                 }).into_any())}
             </section>

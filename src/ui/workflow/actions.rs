@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::auth::browser;
+use crate::ui::controls::dynamic;
 
 /// Now, as the browser's clock says, in ISO 8601 UTC.
 pub fn now_iso() -> String {
@@ -65,11 +66,11 @@ pub fn CopyButton(
     };
     view! {
         <button type="button" id=id on:click=click>
-            {move || match state.get() {
+            {dynamic(move || (match state.get() {
                 Some(true) => "Copied",
                 Some(false) => "Copy failed: select and copy by hand",
                 None => "Copy",
-            }}
+            }).into_any())}
         </button>
     }
 }

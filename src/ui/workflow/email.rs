@@ -339,7 +339,7 @@ pub fn EmailStep() -> impl IntoView {
             {checkbox_row("email-split", flow.split, " Split: send the credential to someone else")}
             {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
-                {move || flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })}
+                {dynamic(move || (flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })).into_any())}
                 <p class="muted" id="email-split-note">
                     "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
                 </p>
@@ -354,13 +354,13 @@ pub fn EmailStep() -> impl IntoView {
             })).into_any())}
             {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 {checkbox_row("email-sealed", flow.sealed, " Send a sealed link instead of the password")}
-                {move || flow.sealed.get().then(|| view! {
+                {dynamic(move || (flow.sealed.get().then(|| view! {
                     <p class="muted" id="email-sealed-note">
                         "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
                          key from a passphrase by PBKDF2, 600,000 iterations). After the run you see the \
                          passphrase once: read it to the user by phone. No server ever sees the link's secret part."
                     </p>
-                })}
+                })).into_any())}
             })).into_any())}
             {checkbox_row("email-save-sent", flow.save_sent, " Keep a copy in my Sent Items")}
             {dynamic(move || (flow.save_sent.get().then(|| view! {
