@@ -68,3 +68,14 @@ pub fn show(when: Memo<bool>, children: impl Fn() -> AnyView + Send + Sync + 'st
         }
     })
 }
+
+/// `<p class="error" id=…>text</p>` while there is a text, nothing otherwise.
+pub fn error_note(id: &'static str, text: Option<String>) -> AnyView {
+    text.map(|t| view! { <p class="error" id=id>{t}</p> })
+        .into_any()
+}
+
+/// `<p><strong>"What to do: "</strong>text</p>`, the last line of every explanation.
+pub fn what_to_do(text: String) -> AnyView {
+    view! { <p><strong>"What to do: "</strong>{text}</p> }.into_any()
+}

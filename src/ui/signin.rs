@@ -11,7 +11,7 @@ use crate::auth::browser;
 use crate::auth::errors::Explanation;
 use crate::auth::scopes::{self, Scopes};
 use crate::config::SignInMode;
-use crate::ui::controls::{dynamic, show};
+use crate::ui::controls::{dynamic, show, what_to_do};
 use crate::workflow::roles::role_name;
 
 fn use_popup(app: &AppCtx) -> bool {
@@ -53,7 +53,7 @@ fn ExplanationBox(ex: Explanation) -> impl IntoView {
         <div class="card explanation" id="auth-error" role="alert">
             <h2 class="error">{ex.title}</h2>
             <p>{ex.detail}</p>
-            <p><strong>"What to do: "</strong>{ex.fix}</p>
+            {what_to_do(ex.fix)}
         </div>
     }
 }

@@ -12,7 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, error_note, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -288,7 +288,7 @@ pub fn CredentialStep() -> impl IntoView {
                 CredentialMode::Typed => typed().into_any(),
                 CredentialMode::Tap => tap().into_any(),
             }).into_any())}
-            {dynamic(move || (flow.credential_problem(&app).map(|p| view! { <p class="error" id="credential-problem">{p}</p> })).into_any())}
+            {dynamic(move || error_note("credential-problem", flow.credential_problem(&app)))}
             {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 <p class="muted">"The user must change it at their next sign-in."</p>
             })).into_any())}

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, error_note, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -324,7 +324,7 @@ pub fn EmailStep() -> impl IntoView {
             {dynamic(move || (other_mails().is_empty().then(|| view! {
                 <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
             })).into_any())}
-            {dynamic(move || (to_problem().map(|p| view! { <p class="error" id="email-to-problem">{p}</p> })).into_any())}
+            {dynamic(move || error_note("email-to-problem", to_problem()))}
             {dynamic(move || (own_mailbox().then(|| view! {
                 <p class="warning" id="email-own-mailbox" role="status">
                     "This is the user's own new mailbox: they cannot open it until they have signed in with \
@@ -332,14 +332,14 @@ pub fn EmailStep() -> impl IntoView {
                 </p>
             })).into_any())}
             {text_row("email-cc", "Cc (optional)", "text", Some("their manager or the helpdesk"), true, flow.cc)}
-            {dynamic(move || (cc_problem().map(|p| view! { <p class="error" id="email-cc-problem">{p}</p> })).into_any())}
+            {dynamic(move || error_note("email-cc-problem", cc_problem()))}
             {dynamic(move || ((!flow.cc.get().trim().is_empty()).then(|| view! {
                 <p class="warning">"Everyone in cc receives the credential too."</p>
             })).into_any())}
             {checkbox_row("email-split", flow.split, " Split: send the credential to someone else")}
             {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
-                {dynamic(move || (flow.split_problem().map(|p| view! { <p class="error" id="email-split-problem">{p}</p> })).into_any())}
+                {dynamic(move || error_note("email-split-problem", flow.split_problem()))}
                 <p class="muted" id="email-split-note">
                     "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
                 </p>

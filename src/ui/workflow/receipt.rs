@@ -17,7 +17,7 @@ use crate::auth::browser;
 use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, what_to_do};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
 use crate::workflow::receipt::{EmailRecord, Receipt};
@@ -528,7 +528,7 @@ fn Aftermath() -> impl IntoView {
             view! {
                 <p class="wf-reason">{reason}</p>
                 <p>{advice.what_happened}</p>
-                <p><strong>"What to do: "</strong>{advice.what_to_do}</p>
+                {what_to_do(advice.what_to_do)}
             }
         })
     };

@@ -10,7 +10,7 @@ use super::email::prefill;
 use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, what_to_do};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;
@@ -132,7 +132,7 @@ pub fn ReviewStep() -> impl IntoView {
             <section class="card wf-card" id="review-failed" role="alert">
                 <h2 class="error">"The user could not be read"</h2>
                 <p>{e.advice.what_happened.clone()}</p>
-                <p><strong>"What to do: "</strong>{e.advice.what_to_do.clone()}</p>
+                {what_to_do(e.advice.what_to_do.clone())}
             </section>
         }
         .into_any(),
