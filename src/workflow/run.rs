@@ -584,84 +584,14 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
             };
             let retry_error = match self.send_batch(batch).await {
                 BatchResult::Answer(answer, crid) => {
-                    let Some(part) = answer.get(mail.part) else {
-                        self.record(
-                            mail.step,
-                            attempt,
-                            None,
-                            "missing from the answer",
-                            None,
-                            &crid,
-                            Some(mail.part),
-                        );
-                        return EmailState::Unknown {
-                            why: "Graph's answer did not include the email".into(),
-                        };
-                    };
-                    match classify_part(part) {
-                        PartResult::Ok(p) => {
-                            self.record(
-                                mail.step,
-                                attempt,
-                                Some(p.status),
-                                "accepted",
-                                None,
-                                &crid,
-                                Some(mail.part),
-                            );
-                            return EmailState::Sent;
+                    match self.read_mail_part(mail, answer.get(mail.part), attempt, &crid) {
+                        MailPart::Sent => return EmailState::Sent,
+                        MailPart::Retry(error) => error,
+                        MailPart::Skipped => {
+                            GraphError::from_json(424, &crate::graph::Headers::new(), None)
                         }
-                        PartResult::Retry { error } => {
-                            self.record(
-                                mail.step,
-                                attempt,
-                                Some(error.status),
-                                error.code.clone(),
-                                error.request_id.clone(),
-                                &crid,
-                                Some(mail.part),
-                            );
-                            error
-                        }
-                        PartResult::Skipped => {
-                            let error =
-                                GraphError::from_json(424, &crate::graph::Headers::new(), None);
-                            self.record(
-                                mail.step,
-                                attempt,
-                                Some(424),
-                                "not run",
-                                None,
-                                &crid,
-                                Some(mail.part),
-                            );
-                            error
-                        }
-                        PartResult::Unknown { why } => {
-                            self.record(
-                                mail.step,
-                                attempt,
-                                Some(part.status),
-                                why.clone(),
-                                None,
-                                &crid,
-                                Some(mail.part),
-                            );
-                            return EmailState::Unknown { why };
-                        }
-                        PartResult::Refused(failure) => {
-                            let e = failure.graph_error();
-                            self.record(
-                                mail.step,
-                                attempt,
-                                e.map(|e| e.status),
-                                e.map_or_else(|| failure.to_string(), |e| e.code.clone()),
-                                e.and_then(|e| e.request_id.clone()),
-                                &crid,
-                                Some(mail.part),
-                            );
-                            return email_failed(failure);
-                        }
+                        MailPart::Unknown(why) => return EmailState::Unknown { why },
+                        MailPart::Refused(failure) => return email_failed(failure),
                     }
                 }
                 BatchResult::Refused(error, crid) => {
@@ -805,43 +735,9 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
         crid: &str,
         retry: RetryPolicy,
     ) -> EmailState {
-        let Some(part) = part else {
-            self.record(
-                mail.step,
-                attempt,
-                None,
-                "missing from the answer",
-                None,
-                crid,
-                Some(mail.part),
-            );
-            return EmailState::Unknown {
-                why: "Graph's answer did not include the email.".into(),
-            };
-        };
-        match classify_part(part) {
-            PartResult::Ok(p) => {
-                self.record(
-                    mail.step,
-                    attempt,
-                    Some(p.status),
-                    "accepted",
-                    None,
-                    crid,
-                    Some(mail.part),
-                );
-                EmailState::Sent
-            }
-            PartResult::Retry { error } => {
-                self.record(
-                    mail.step,
-                    attempt,
-                    Some(error.status),
-                    error.code.clone(),
-                    error.request_id.clone(),
-                    crid,
-                    Some(mail.part),
-                );
+        match self.read_mail_part(mail, part, attempt, crid) {
+            MailPart::Sent => EmailState::Sent,
+            MailPart::Retry(error) => {
                 // Refused before running: send it alone, within the same budget.
                 let mut mail_backoff = Backoff::new(retry);
                 match mail_backoff.next_delay(error.retry_after_ms, &mut *self.rng) {
@@ -853,45 +749,74 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
                     None => email_failed(GraphFailure::from(error)),
                 }
             }
-            PartResult::Skipped => {
-                self.record(
-                    mail.step,
-                    attempt,
-                    Some(424),
-                    "not run",
-                    None,
-                    crid,
-                    Some(mail.part),
-                );
-                self.send_mail(mail, retry, None).await
-            }
+            MailPart::Skipped => self.send_mail(mail, retry, None).await,
+            MailPart::Unknown(why) => EmailState::Unknown { why },
+            MailPart::Refused(failure) => email_failed(failure),
+        }
+    }
+
+    /// Records what a message's part of a `$batch` answer says as one attempt of its step.
+    fn read_mail_part(
+        &mut self,
+        mail: &Mail,
+        part: Option<&PartAnswer>,
+        attempt: u32,
+        crid: &str,
+    ) -> MailPart {
+        let Some(part) = part else {
+            self.record(
+                mail.step,
+                attempt,
+                None,
+                "missing from the answer",
+                None,
+                crid,
+                Some(mail.part),
+            );
+            return MailPart::Unknown("Graph's answer did not include the email.".into());
+        };
+        let (status, what, request_id, read) = match classify_part(part) {
+            PartResult::Ok(p) => (Some(p.status), "accepted".to_owned(), None, MailPart::Sent),
+            PartResult::Retry { error } => (
+                Some(error.status),
+                error.code.clone(),
+                error.request_id.clone(),
+                MailPart::Retry(error),
+            ),
+            PartResult::Skipped => (Some(424), "not run".to_owned(), None, MailPart::Skipped),
             PartResult::Unknown { why } => {
-                self.record(
-                    mail.step,
-                    attempt,
-                    Some(part.status),
-                    why.clone(),
-                    None,
-                    crid,
-                    Some(mail.part),
-                );
-                EmailState::Unknown { why }
+                (Some(part.status), why.clone(), None, MailPart::Unknown(why))
             }
             PartResult::Refused(failure) => {
                 let e = failure.graph_error();
-                self.record(
-                    mail.step,
-                    attempt,
+                (
                     e.map(|e| e.status),
                     e.map_or_else(|| failure.to_string(), |e| e.code.clone()),
                     e.and_then(|e| e.request_id.clone()),
-                    crid,
-                    Some(mail.part),
-                );
-                email_failed(failure)
+                    MailPart::Refused(failure),
+                )
             }
-        }
+        };
+        self.record(
+            mail.step,
+            attempt,
+            status,
+            what,
+            request_id,
+            crid,
+            Some(mail.part),
+        );
+        read
     }
+}
+
+/// What a message's part of a `$batch` answer says (see [`classify_part`]).
+enum MailPart {
+    Sent,
+    Retry(GraphError),
+    Skipped,
+    Unknown(String),
+    Refused(GraphFailure),
 }
 
 fn email_failed(error: GraphFailure) -> EmailState {
