@@ -206,16 +206,8 @@ pub async fn sealed_link_run(t: Ctx) -> TestResult {
     let ciphertext = link.rsplit('.').next().unwrap_or_default().to_owned();
     ensure!(ciphertext.len() > 20, "no ciphertext in {link}");
 
-    // A fresh browser: its own ChromeDriver and profile, no session, no storage.
     let before = requests(t.port()).await?.len();
-    let driver = e2e::Driver::start(&t.setup.chromedriver)?;
-    let profile = std::env::temp_dir().join(format!("handover-e2e-{}-fresh", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    let fresh = e2e::open_browser(&driver, &t.setup.chromium, &profile).await?;
-    let outcome = unlock_in(&fresh, &link, &passphrase, &password).await;
-    let _ = fresh.close().await;
-    let _ = std::fs::remove_dir_all(&profile);
-    outcome?;
+    unlock_in_fresh_browser(&t, "fresh", &link, &passphrase, &password).await?;
 
     // The sendMail body carried the link to Graph (that is the email). Opening it needed no
     // sign-in and no Graph call (the log holds the authority and Graph, not the page's files),
@@ -238,6 +230,25 @@ pub async fn sealed_link_run(t: Ctx) -> TestResult {
         );
     }
     Ok(())
+}
+
+/// [`unlock_in`] in a fresh browser: its own ChromeDriver and profile (named by `tag`), no
+/// session, no storage; closed and removed afterwards whatever the outcome.
+async fn unlock_in_fresh_browser(
+    t: &Ctx,
+    tag: &str,
+    link: &str,
+    passphrase: &str,
+    password: &str,
+) -> TestResult {
+    let driver = e2e::Driver::start(&t.setup.chromedriver)?;
+    let profile = std::env::temp_dir().join(format!("handover-e2e-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&profile);
+    let fresh = e2e::open_browser(&driver, &t.setup.chromium, &profile).await?;
+    let outcome = unlock_in(&fresh, link, passphrase, password).await;
+    let _ = fresh.close().await;
+    let _ = std::fs::remove_dir_all(&profile);
+    outcome
 }
 
 async fn unlock_in(
@@ -593,13 +604,5 @@ pub async fn split_sealed_link_run(t: Ctx) -> TestResult {
     let Some(link) = sealed_link_in(text) else {
         e2e::fail!("no sealed link in the credential's message: {text}");
     };
-    let driver = e2e::Driver::start(&t.setup.chromedriver)?;
-    let profile =
-        std::env::temp_dir().join(format!("handover-e2e-{}-split-sealed", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    let fresh = e2e::open_browser(&driver, &t.setup.chromium, &profile).await?;
-    let outcome = unlock_in(&fresh, &link, &passphrase, &password).await;
-    let _ = fresh.close().await;
-    let _ = std::fs::remove_dir_all(&profile);
-    outcome
+    unlock_in_fresh_browser(&t, "split-sealed", &link, &passphrase, &password).await
 }
