@@ -195,6 +195,16 @@ pub async fn credentials(port: u16, upn: &str) -> Result<Value, String> {
     get_json(port, &path).await
 }
 
+/// The password the sandbox holds for `upn` (its control API); an error when there is none.
+pub async fn tenant_password(port: u16, upn: &str) -> Result<String, String> {
+    let c = credentials(port, upn).await?;
+    c["password"]
+        .as_str()
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the sandbox has no password for {upn}: {c}"))
+}
+
 /// The request log.
 pub async fn requests(port: u16) -> Result<Vec<Value>, String> {
     Ok(get_json(port, "/_sandbox/requests")

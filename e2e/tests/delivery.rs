@@ -2,8 +2,8 @@
 //! sign-in methods, read in the Review's one `$batch`.
 
 use e2e::page::{
-    carries, click, confirm_and_run, credentials, css_string, find_and_pick, messages, requests,
-    set_value, text_of, value_of, wait_plan,
+    carries, click, confirm_and_run, css_string, find_and_pick, messages, requests, set_value,
+    tenant_password, text_of, value_of, wait_plan,
 };
 use e2e::{ensure, wait_for, wait_for_text, Ctx, TestResult};
 
@@ -174,14 +174,7 @@ pub async fn sealed_link_run(t: Ctx) -> TestResult {
         passphrase.split('-').count() >= 4,
         "the admin was not shown a passphrase of 4+ words: {passphrase:?}"
     );
-    let password = credentials(t.port(), ALEX).await?["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    ensure!(
-        !password.is_empty(),
-        "the sandbox holds no password for Alex"
-    );
+    let password = tenant_password(t.port(), ALEX).await?;
 
     let sent = messages(t.port()).await?;
     ensure!(sent.len() == 1, "{} messages in the outbox", sent.len());
@@ -400,14 +393,7 @@ pub async fn split_delivery_run(t: Ctx) -> TestResult {
         60,
     )
     .await?;
-    let password = credentials(t.port(), ALEX).await?["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    ensure!(
-        !password.is_empty(),
-        "the sandbox holds no password for Alex"
-    );
+    let password = tenant_password(t.port(), ALEX).await?;
 
     let sent = messages(t.port()).await?;
     ensure!(sent.len() == 2, "{} messages in the outbox", sent.len());
@@ -512,13 +498,10 @@ pub async fn split_details_refused_then_retried(t: Ctx) -> TestResult {
     )
     .await?;
     ensure!(messages(t.port()).await?.is_empty(), "a message went");
-    let password = credentials(t.port(), ALEX).await?["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let password = tenant_password(t.port(), ALEX).await?;
     let shown = text_of(&t.browser, "#handover-credential").await;
     ensure!(
-        !password.is_empty() && shown == password,
+        shown == password,
         "the page does not show the password the tenant holds"
     );
     let resets = || async {
@@ -573,13 +556,10 @@ pub async fn split_sealed_link_run(t: Ctx) -> TestResult {
     )
     .await?;
     let passphrase = text_of(&t.browser, "#sealed-passphrase").await;
-    let password = credentials(t.port(), ALEX).await?["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let password = tenant_password(t.port(), ALEX).await?;
     ensure!(
-        !password.is_empty() && passphrase.split('-').count() >= 4,
-        "no password in the sandbox or no passphrase shown ({passphrase:?})"
+        passphrase.split('-').count() >= 4,
+        "the admin was not shown a passphrase of 4+ words: {passphrase:?}"
     );
     let sent = messages(t.port()).await?;
     ensure!(sent.len() == 2, "{} messages in the outbox", sent.len());

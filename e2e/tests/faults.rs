@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use e2e::control::post_json;
 use e2e::page::{
-    carries, click, credentials, exists, find_and_pick, messages, plan_path, requests, set_value,
-    text_of, to_of, wait_enabled, wait_plan,
+    carries, click, exists, find_and_pick, messages, plan_path, requests, set_value,
+    tenant_password, text_of, to_of, wait_enabled, wait_plan,
 };
 use e2e::{ensure, fail, wait_for, wait_for_text, Ctx, TestResult};
 use serde_json::{json, Value};
@@ -30,11 +30,7 @@ async fn fault(t: &Ctx, fault: Value) -> TestResult {
 }
 
 async fn sandbox_password(t: &Ctx, upn: &str) -> Result<String, String> {
-    let c = credentials(t.port(), upn).await?;
-    c["password"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the sandbox has no password for {upn}: {c}"))
+    tenant_password(t.port(), upn).await
 }
 
 /// Signs in as a User Administrator and brings Alex to Review with the standard plan; returns

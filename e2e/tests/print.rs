@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use e2e::page::{click, confirm_and_run, credentials, find_and_pick, wait_plan};
+use e2e::page::{click, confirm_and_run, find_and_pick, tenant_password, wait_plan};
 use e2e::{ensure, wait_for, wait_for_text, Ctx, TestResult};
 use serde_json::Value;
 
@@ -38,14 +38,7 @@ pub async fn sheet_alone_on_paper(t: Ctx) -> TestResult {
         label == "Print for the user",
         "the print button says {label:?}"
     );
-    let password = credentials(t.port(), ALEX).await?["password"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    ensure!(
-        !password.is_empty(),
-        "the sandbox holds no password for Alex"
-    );
+    let password = tenant_password(t.port(), ALEX).await?;
 
     // On screen the sheet is not shown.
     let on_screen = t

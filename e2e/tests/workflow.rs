@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use e2e::page::{
     attr_of, body_of, carries, click, confirm_and_run, credentials, exists, find_and_pick,
-    graph_writes, messages, outbox, page_html, plan_path, requests, set_value, text_of, to_of,
-    value_of, wait_plan,
+    graph_writes, messages, outbox, page_html, plan_path, requests, set_value, tenant_password,
+    text_of, to_of, value_of, wait_plan,
 };
 use e2e::{ensure, fail, wait_for, wait_for_text, Ctx, TestResult};
 use serde_json::Value;
@@ -42,11 +42,7 @@ fn html_escaped(s: &str) -> String {
 }
 
 async fn password_of(t: &Ctx, upn: &str) -> Result<String, String> {
-    let c = credentials(t.port(), upn).await?;
-    c["password"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the sandbox has no password for {upn}: {c}"))
+    tenant_password(t.port(), upn).await
 }
 
 /// Makes sure the recipient field holds an address (targets without otherMails).
