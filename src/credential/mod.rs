@@ -31,7 +31,7 @@ mod tests;
 
 pub use alphabet::{Alphabet, CharClass, AWKWARD_SYMBOLS, ENTRA_SYMBOLS, LOOK_ALIKES};
 pub use passphrase::{
-    generate_passphrase, word, PassphraseOptions, DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS,
+    generate_passphrase, push_word, PassphraseOptions, DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS,
     MIN_WORDS, WORD_LIST_LEN,
 };
 pub use password::{

@@ -5,6 +5,7 @@ use super::alphabet::CharClass;
 use super::{first_passing, GenerateError, PolicyContext};
 use crate::secret::Secret;
 use rand::{CryptoRng, RngExt};
+use zeroize::Zeroize;
 
 mod words {
     include!("wordlist/words.rs");
@@ -12,16 +13,49 @@ mod words {
 
 /// Words in the list (2^11: each word is 11 bits). See `wordlist/generate.py` for the source.
 pub const WORD_LIST_LEN: usize = 2048;
-const RECORD: usize = 8;
+/// The longest word's length.
+const LONGEST: usize = 8;
 
 pub const MIN_WORDS: usize = 4;
 pub const MAX_WORDS: usize = 10;
 pub const DEFAULT_WORDS: usize = 5;
 pub const DEFAULT_SEPARATOR: char = '-';
 
-/// The `index`th word of the list (0-based; panics past [`WORD_LIST_LEN`]).
-pub fn word(index: usize) -> &'static str {
-    words::WORD_RECORDS[index * RECORD..(index + 1) * RECORD].trim_end()
+/// Appends the `index`th word of the list (0-based; nothing past [`WORD_LIST_LEN`]) to `out`,
+/// its first letter uppercase when `capital`. The list is front coded (see `wordlist/words.rs`),
+/// so this decodes all of it, whatever `index` is: the time taken does not depend on which word
+/// was drawn, and the buffers that held the word are zeroed before returning.
+pub fn push_word(index: usize, capital: bool, out: &mut String) {
+    let coded = words::FRONT_CODED.as_bytes();
+    let mut word = [0u8; LONGEST];
+    let mut len = 0;
+    let mut picked = [0u8; LONGEST];
+    let mut picked_len = 0;
+    let mut n = 0;
+    for (i, &b) in coded.iter().enumerate() {
+        if b.is_ascii_digit() {
+            len = usize::from(b - b'0');
+        } else {
+            word[len] = b;
+            len += 1;
+        }
+        if coded.get(i + 1).is_none_or(u8::is_ascii_digit) {
+            if n == index {
+                picked = word;
+                picked_len = len;
+            }
+            n += 1;
+        }
+    }
+    for (i, &b) in picked[..picked_len].iter().enumerate() {
+        out.push(char::from(if capital && i == 0 {
+            b.to_ascii_uppercase()
+        } else {
+            b
+        }));
+    }
+    word.zeroize();
+    picked.zeroize();
 }
 
 /// How to generate a passphrase. `Default`: five words joined with `-`.
@@ -76,19 +110,16 @@ pub fn generate_passphrase<R: CryptoRng + ?Sized>(
 fn draw<R: CryptoRng + ?Sized>(rng: &mut R, options: &PassphraseOptions) -> Secret {
     let capital = rng.random_range(0..options.words);
     // Sized up front so the buffer never reallocates and leaves a copy behind.
-    let mut phrase = String::with_capacity(options.words * (RECORD + 1) + 2);
+    let mut phrase = String::with_capacity(options.words * (LONGEST + 1) + 2);
     for i in 0..options.words {
-        let word = word(rng.random_range(0..WORD_LIST_LEN));
         if i > 0 {
             phrase.push(options.separator);
         }
-        if i == capital {
-            let mut letters = word.chars();
-            phrase.extend(letters.next().map(|c| c.to_ascii_uppercase()));
-            phrase.push_str(letters.as_str());
-        } else {
-            phrase.push_str(word);
-        }
+        push_word(
+            rng.random_range(0..WORD_LIST_LEN),
+            i == capital,
+            &mut phrase,
+        );
     }
     phrase.push(options.separator);
     phrase.push(char::from(b'0' + rng.random_range(0..10u8)));
@@ -101,15 +132,25 @@ mod tests {
 
     #[test]
     fn word_list_is_2048_distinct_common_words_matching_words_txt() {
-        assert_eq!(words::WORD_RECORDS.len(), WORD_LIST_LEN * RECORD);
         let listed: Vec<&str> = include_str!("wordlist/words.txt").lines().collect();
-        let packed: Vec<&str> = (0..WORD_LIST_LEN).map(word).collect();
+        let word = |i| {
+            let mut w = String::new();
+            push_word(i, false, &mut w);
+            w
+        };
+        let packed: Vec<String> = (0..WORD_LIST_LEN).map(word).collect();
         assert_eq!(packed, listed);
+        let mut past_the_end = String::from("x");
+        push_word(WORD_LIST_LEN, false, &mut past_the_end);
+        assert_eq!(past_the_end, "x");
+        let mut capital = String::new();
+        push_word(0, true, &mut capital);
+        assert_eq!(capital, "Ability");
         for pair in packed.windows(2) {
             assert!(pair[0] < pair[1], "not sorted or repeated: {pair:?}");
         }
-        for w in packed {
-            assert!((4..=8).contains(&w.len()), "{w}");
+        for w in &packed {
+            assert!((4..=LONGEST).contains(&w.len()), "{w}");
             assert!(w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
         }
     }

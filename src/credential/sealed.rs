@@ -31,7 +31,7 @@ use rand::{CryptoRng, RngExt};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use super::passphrase::{word, WORD_LIST_LEN};
+use super::passphrase::{push_word, WORD_LIST_LEN};
 use crate::secret::Secret;
 
 /// The format this version writes and reads.
@@ -201,7 +201,7 @@ pub fn generate_unlock_passphrase<R: CryptoRng + ?Sized>(rng: &mut R, words: usi
         if i > 0 {
             s.push('-');
         }
-        s.push_str(word(rng.random_range(0..WORD_LIST_LEN)));
+        push_word(rng.random_range(0..WORD_LIST_LEN), false, &mut s);
     }
     Secret::new(s)
 }
