@@ -17,9 +17,10 @@ use flate2::Compression;
 /// 150 KB of 1024 bytes.
 pub const BUDGET_BYTES: u64 = 150 * 1024;
 
-/// The most the page may weigh today: 299,184 bytes measured on 27 Nov 2026 (after the cuts
-/// of base64, serde and the view code's generic instances), plus about 1.5% for ordinary changes.
-pub const CEILING_BYTES: u64 = 303_700;
+/// The most the page may weigh today: 297,058 bytes measured on 27 Nov 2026 (after the cuts
+/// of base64, serde, the view code's generic instances and the front-coded word list), plus
+/// about 1.5% for ordinary changes.
+pub const CEILING_BYTES: u64 = 301_500;
 
 // A ceiling below the budget would hide the budget's line; lower both together then.
 const _: () = assert!(CEILING_BYTES >= BUDGET_BYTES);
