@@ -1053,6 +1053,27 @@ fn run_split(fake: &Fake, plan: &Plan, password: Option<&Secret>) -> Outcome {
     Outcome { report, events }
 }
 
+/// "Retry sending" after a split run: [`send_email_again`] with the split draft.
+fn resend_split(fake: &Fake, out: &mut Outcome, password: &Secret) {
+    let compose_fn = compose;
+    let details_fn = details_message;
+    let draft = EmailDraft {
+        from_mailbox: None,
+        compose: &compose_fn,
+        details: Some(&details_fn),
+    };
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    block_on(send_email_again(
+        fake,
+        &mut rng,
+        &mut out.report,
+        password,
+        &draft,
+        RetryPolicy::default(),
+        &mut |e| out.events.push(e),
+    ));
+}
+
 fn body_of(part: &Value) -> String {
     part["body"]["message"]["body"]["content"]
         .as_str()
@@ -1157,23 +1178,7 @@ fn split_secret_failure_offers_resending_only_the_secret() {
         NextAction::ShowCredentialAndOfferResend
     );
     assert_eq!(fake.seen().len(), 1);
-    let compose_fn = compose;
-    let details_fn = details_message;
-    let draft = EmailDraft {
-        from_mailbox: None,
-        compose: &compose_fn,
-        details: Some(&details_fn),
-    };
-    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    block_on(send_email_again(
-        &fake,
-        &mut rng,
-        &mut out.report,
-        &password,
-        &draft,
-        RetryPolicy::default(),
-        &mut |e| out.events.push(e),
-    ));
+    resend_split(&fake, &mut out, &password);
     let seen = fake.seen();
     assert_eq!(seen.len(), 2);
     let parts = seen[1].batch_parts();
@@ -1203,23 +1208,7 @@ fn split_resend_after_failed_details_sends_details_then_secret() {
         out.report.next_action,
         NextAction::ShowCredentialAndOfferResend
     );
-    let compose_fn = compose;
-    let details_fn = details_message;
-    let draft = EmailDraft {
-        from_mailbox: None,
-        compose: &compose_fn,
-        details: Some(&details_fn),
-    };
-    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    block_on(send_email_again(
-        &fake,
-        &mut rng,
-        &mut out.report,
-        &password,
-        &draft,
-        RetryPolicy::default(),
-        &mut |e| out.events.push(e),
-    ));
+    resend_split(&fake, &mut out, &password);
     let seen = fake.seen();
     let ids: Vec<_> = seen[1..]
         .iter()
