@@ -23,6 +23,8 @@ commands:
   test     install what the tests need, then run every stage: fmt, clippy (native and wasm32),
            native unit tests, browser tests in headless Chromium, end-to-end tests
   build    install what is missing and write the release page to dist/ for a static host
+  weigh    build the release page, then weigh it as the test stage does: gzip -9 of every file
+           in dist/, the total against issue #8's budget, failing above the ceiling
   tools    only install what is missing (wasm32 target, Trunk, wasm-bindgen, wasm-opt, Chromium)
   bench    build the release page, then measure it: bytes per file (raw, gzip -9, brotli 11),
            time to the first interactive screen in headless Chromium, and round trips and wall
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&root, &args[1..]),
         Some("test") => test(&root),
         Some("build") => build(&root).map(|_| ()),
+        Some("weigh") => build(&root).and_then(|dist| budget::enforce(&dist)),
         Some("tools") => Tools::ensure(&root, true).map(|_| ()),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
