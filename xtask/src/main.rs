@@ -81,6 +81,7 @@ fn build_page(root: &Path, tools: &Tools) -> Result<PathBuf, String> {
         "Building the page in release with Trunk (cold: a few minutes; warm: seconds)",
         || {
             let mut cmd = Command::new(&tools.trunk);
+            tools::size_build_env(&mut cmd);
             cmd.args(["build", "--release", "--offline", "--dist"])
                 .arg(&dist)
                 .env("PATH", tools.path_env())

@@ -28,6 +28,7 @@ impl Tools {
         let npm_bin = root.join("tools/node_modules/.bin");
 
         ensure_wasm_target()?;
+        ensure_std_source()?;
 
         let trunk = cargo_bin.join("trunk");
         if version_of(&trunk).as_deref() != Some(TRUNK_VERSION) {
@@ -104,7 +105,7 @@ impl Tools {
         }
 
         println!(
-            "==> Tools ready after {}: wasm32 target, Trunk {TRUNK_VERSION}, wasm-bindgen {wanted}, \
+            "==> Tools ready after {}: wasm32 target, rust-src, Trunk {TRUNK_VERSION}, wasm-bindgen {wanted}, \
              wasm-opt {major}{}",
             crate::ui::seconds(checked.elapsed()),
             if for_tests { ", Chromium and ChromeDriver" } else { "" }
@@ -151,6 +152,56 @@ fn ensure_wasm_target() -> Result<(), String> {
     step(&format!("Adding the Rust target {WASM_TARGET}"), || {
         run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
     })
+}
+
+/// The standard library's source (rustup's `rust-src`, the same version as the compiler), which
+/// the release page build compiles with the page (see [`size_build_env`]), and its dependencies,
+/// fetched now so the offline Trunk build finds them.
+fn ensure_std_source() -> Result<(), String> {
+    let library = std_library_dir()?;
+    if !library.join("Cargo.lock").exists() {
+        step(
+            "Adding rustup's rust-src (the standard library's source, compiled with the page for a smaller wasm)",
+            || run(Command::new("rustup").args(["component", "add", "rust-src"])),
+        )?;
+    }
+    step(
+        "Fetching the standard library's pinned dependencies (its own Cargo.lock; cached after the first time)",
+        || {
+            run(Command::new("cargo")
+                .args(["fetch", "--locked", "--quiet", "--manifest-path"])
+                .arg(library.join("Cargo.toml"))
+                // The library workspace uses unstable Cargo features: see size_build_env.
+                .env("RUSTC_BOOTSTRAP", "1"))
+        },
+    )
+}
+
+/// `library/` of rustup's rust-src for the active compiler.
+fn std_library_dir() -> Result<PathBuf, String> {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| format!("cannot run rustc: {e}"))?;
+    let sysroot = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || sysroot.is_empty() {
+        return Err("rustc --print sysroot failed".into());
+    }
+    Ok(PathBuf::from(sysroot).join("lib/rustlib/src/rust/library"))
+}
+
+/// The environment of the release page build (issue #8, page weight). The standard library is
+/// compiled with the page (`build-std`) with `panic = "immediate-abort"`: a panic traps at once,
+/// so no panic message, location or formatting code is in the wasm. The page already built with
+/// `panic = "abort"` and installs no panic hook, so a panic looked the same before: the wasm
+/// stops. Both are unstable Cargo features: `RUSTC_BOOTSTRAP=1` lets this stable toolchain use
+/// them for this one build; the std source is rustup's rust-src of the same compiler, with the
+/// dependencies its own Cargo.lock pins. Every other build (clippy, tests) is plain stable.
+pub fn size_build_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+        .env("CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT", "true")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "immediate-abort")
 }
 
 /// First line of `tool --version`, or None when the tool is absent or broken.
