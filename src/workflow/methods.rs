@@ -143,16 +143,11 @@ pub fn advise(read: Option<&Result<Vec<AuthenticationMethod>, GraphFailure>>) ->
         }
         Some(Ok(m)) => m,
     };
-    let mut kinds: Vec<MethodKind> = methods
-        .iter()
-        .map(|m| {
-            m.odata_type
-                .as_deref()
-                .map_or(MethodKind::Other, MethodKind::from_odata_type)
-        })
-        .collect();
-    kinds.sort();
-    kinds.dedup();
+    let kinds = super::sorted_unique(methods.iter().map(|m| {
+        m.odata_type
+            .as_deref()
+            .map_or(MethodKind::Other, MethodKind::from_odata_type)
+    }));
     let has_second_factor = kinds.iter().any(|k| k.is_second_factor());
     MethodsAdvice::Known {
         recommend_tap: (!has_second_factor).then(|| PASSWORD_ONLY_REASON.to_owned()),

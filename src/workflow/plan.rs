@@ -171,14 +171,11 @@ impl AdminContext {
 
     /// The admin's roles that may reset passwords, least privileged first.
     pub fn resetter_roles(&self) -> Vec<ResetterRole> {
-        let mut roles: Vec<ResetterRole> = self
-            .role_template_ids
-            .iter()
-            .filter_map(|id| ResetterRole::from_template_id(id))
-            .collect();
-        roles.sort();
-        roles.dedup();
-        roles
+        super::sorted_unique(
+            self.role_template_ids
+                .iter()
+                .filter_map(|id| ResetterRole::from_template_id(id)),
+        )
     }
 
     /// A label for the receipt: UPN, else display name, else id.
