@@ -79,3 +79,49 @@ pub fn error_note(id: &'static str, text: Option<String>) -> AnyView {
 pub fn what_to_do(text: String) -> AnyView {
     view! { <p><strong>"What to do: "</strong>{text}</p> }.into_any()
 }
+
+/// `<dt>label</dt><dd id=… class=…>body</dd>`: one fact of a `wf-facts` list.
+pub fn fact(
+    label: &'static str,
+    id: Option<&'static str>,
+    class: Option<&'static str>,
+    body: AnyView,
+) -> AnyView {
+    view! { <dt>{label}</dt><dd id=id class=class>{body}</dd> }.into_any()
+}
+
+/// `<button type="button" id=… class=…>label</button>` that runs `click`.
+pub fn button(
+    id: &'static str,
+    class: Option<&'static str>,
+    label: AnyView,
+    click: Box<dyn Fn()>,
+) -> AnyView {
+    view! { <button type="button" id=id class=class on:click=move |_| click()>{label}</button> }
+        .into_any()
+}
+
+/// [`button`], disabled while `busy` says so.
+pub fn busy_button(
+    id: &'static str,
+    label: AnyView,
+    busy: Box<dyn Fn() -> bool + Send + Sync>,
+    click: Box<dyn Fn()>,
+) -> AnyView {
+    view! {
+        <button type="button" id=id disabled=move || busy() on:click=move |_| click()>{label}</button>
+    }
+    .into_any()
+}
+
+/// `s` with its first letter in upper case (ASCII only: the descriptions are our own English,
+/// and Unicode case tables weigh ~25 KB).
+pub fn capital(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut c = s.chars();
+    if let Some(f) = c.next() {
+        out.push(f.to_ascii_uppercase());
+        out.push_str(c.as_str());
+    }
+    out
+}

@@ -17,7 +17,7 @@ use crate::auth::browser;
 use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
-use crate::ui::controls::{dynamic, what_to_do};
+use crate::ui::controls::{busy_button, button, capital, dynamic, fact, what_to_do};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
 use crate::workflow::receipt::{EmailRecord, Receipt};
@@ -159,7 +159,7 @@ fn find_audit_entry(
             }
             Err(f) => {
                 let a = f.advice();
-                note.set(Some(format!("{} {}", a.what_happened, a.what_to_do)));
+                note.set(Some([a.what_happened.as_str(), " ", &a.what_to_do].concat()));
             }
         }
     });
@@ -188,14 +188,16 @@ fn check_reset(app: AppCtx, flow: Flow) {
         )
         .await;
         flow.after_note.set(Some(match result {
-            Ok(ResetCheck::Changed { at }) => format!(
-                "The password was changed at {}: the reset happened, but no email was sent. Start a new reset to hand over a password you know (the newest one is the valid one).",
-                short_time(&at)
-            ),
+            Ok(ResetCheck::Changed { at }) => [
+                "The password was changed at ",
+                &short_time(&at),
+                ": the reset happened, but no email was sent. Start a new reset to hand over a password you know (the newest one is the valid one).",
+            ]
+            .concat(),
             Ok(ResetCheck::Unchanged) => {
                 "The password has not changed: the reset did not happen. The old password still works; start again.".into()
             }
-            Err(f) => format!("The check failed: {}", f.advice().what_happened),
+            Err(f) => ["The check failed: ", &f.advice().what_happened].concat(),
         }));
         flow.busy.set(false);
     });
@@ -215,21 +217,25 @@ fn headline(r: &Receipt) -> String {
     let tap = r.path == ResetPath::TemporaryAccessPass;
     let sent = |e: &Option<EmailRecord>| e.as_ref().is_some_and(|e| e.outcome.state == "sent");
     let email_sent = sent(&r.email) && (r.details_email.is_none() || sent(&r.details_email));
-    match (r.reset.state, tap) {
-        ("done", false) if email_sent => {
-            format!("Done: {who}'s password was reset and the welcome email was sent.")
-        }
-        ("done", true) if email_sent => {
-            format!("Done: a Temporary Access Pass for {who} was created and emailed.")
-        }
-        ("done", false) => format!("{who}'s password was reset, but the email did not go."),
-        ("done", true) => {
-            format!("A Temporary Access Pass for {who} was created, but the email did not go.")
-        }
-        ("failed", _) => format!("Nothing was changed: the reset of {who} failed."),
-        ("unknown", _) => format!("It is not known whether {who}'s password was reset."),
-        _ => "Nothing was sent.".to_owned(),
-    }
+    let (before, after) = match (r.reset.state, tap) {
+        ("done", false) if email_sent => (
+            "Done: ",
+            "'s password was reset and the welcome email was sent.",
+        ),
+        ("done", true) if email_sent => (
+            "Done: a Temporary Access Pass for ",
+            " was created and emailed.",
+        ),
+        ("done", false) => ("", "'s password was reset, but the email did not go."),
+        ("done", true) => (
+            "A Temporary Access Pass for ",
+            " was created, but the email did not go.",
+        ),
+        ("failed", _) => ("Nothing was changed: the reset of ", " failed."),
+        ("unknown", _) => ("It is not known whether ", "'s password was reset."),
+        _ => return "Nothing was sent.".to_owned(),
+    };
+    [before, who, after].concat()
 }
 
 /// The advice of whatever went wrong, from the report.
@@ -287,6 +293,69 @@ pub fn ReceiptView() -> impl IntoView {
     })
 }
 
+/// "name (upn)" when there is a user principal name, else the name.
+fn name_and_upn(name: &str, upn: Option<&str>) -> String {
+    match upn {
+        Some(u) => [name, " (", u, ")"].concat(),
+        None => name.to_owned(),
+    }
+}
+
+fn email_line(e: &EmailRecord) -> String {
+    let mut s = [e.outcome.state, ": to ", &e.to.join(", ")].concat();
+    if !e.cc.is_empty() {
+        s.push_str(", cc ");
+        s.push_str(&e.cc.join(", "));
+    }
+    s.push_str(if e.saved_to_sent_items {
+        "; a copy was kept in Sent Items"
+    } else {
+        "; no copy in Sent Items"
+    });
+    if e.carries == "accountDetails" {
+        s.push_str("; username and sign-in links only, no credential");
+    }
+    if e.carries == "sealedLink" {
+        s.push_str("; it carried a sealed link, not the password");
+    }
+    if let Some(rule) = &e.encryption_requested {
+        s.push_str("; encryption requested (");
+        s.push_str(rule);
+        s.push(')');
+    }
+    if let Some(d) = &e.outcome.detail {
+        s.push_str(" (");
+        s.push_str(d);
+        s.push(')');
+    }
+    s
+}
+
+/// The receipt's download name: `handover-receipt-<upn or id>-<finished>.json`.
+fn file_name(r: &Receipt) -> String {
+    let who = r
+        .target
+        .user_principal_name
+        .as_deref()
+        .unwrap_or(&r.target.id)
+        .replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+            "_",
+        );
+    [
+        "handover-receipt-",
+        &who,
+        "-",
+        &r.finished_at.replace([':', '.'], ""),
+        ".json",
+    ]
+    .concat()
+}
+
+fn or_not_given(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "not given".into())
+}
+
 #[component]
 fn Finished(receipt: Receipt) -> impl IntoView {
     let app = use_app();
@@ -294,71 +363,45 @@ fn Finished(receipt: Receipt) -> impl IntoView {
     let r = receipt;
     let next = r.next_action.clone();
     let json = r.to_json();
-    let file = format!(
-        "handover-receipt-{}-{}.json",
-        r.target
-            .user_principal_name
-            .as_deref()
-            .unwrap_or(&r.target.id)
-            .replace(
-                |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
-                "_"
-            ),
-        r.finished_at.replace([':', '.'], "")
-    );
-    let by = match (
-        &r.performed_by.display_name,
-        &r.performed_by.user_principal_name,
-    ) {
-        (Some(n), Some(u)) => format!("{n} ({u})"),
+    let file = file_name(&r);
+    let p = &r.performed_by;
+    let by = match (&p.display_name, &p.user_principal_name) {
+        (Some(n), u) => name_and_upn(n, u.as_deref()),
         (None, Some(u)) => u.clone(),
-        (Some(n), None) => n.clone(),
-        (None, None) => r.performed_by.id.clone(),
+        (None, None) => p.id.clone(),
     };
-    let target = match &r.target.user_principal_name {
-        Some(u) => format!("{} ({u})", r.target.display_name),
-        None => r.target.display_name.clone(),
-    };
-    let email_line = |e: &EmailRecord| {
-        let mut s = format!("{}: to {}", e.outcome.state, e.to.join(", "));
-        if !e.cc.is_empty() {
-            s.push_str(&format!(", cc {}", e.cc.join(", ")));
-        }
-        s.push_str(if e.saved_to_sent_items {
-            "; a copy was kept in Sent Items"
-        } else {
-            "; no copy in Sent Items"
-        });
-        if e.carries == "accountDetails" {
-            s.push_str("; username and sign-in links only, no credential");
-        }
-        if e.carries == "sealedLink" {
-            s.push_str("; it carried a sealed link, not the password");
-        }
-        if let Some(rule) = &e.encryption_requested {
-            s.push_str(&format!("; encryption requested ({rule})"));
-        }
-        if let Some(d) = &e.outcome.detail {
-            s.push_str(&format!(" ({d})"));
-        }
-        s
-    };
-    let email = r.email.as_ref().map(email_line);
+    let target = name_and_upn(
+        &r.target.display_name,
+        r.target.user_principal_name.as_deref(),
+    );
+    let email = r
+        .email
+        .as_ref()
+        .map_or_else(|| "not requested".into(), email_line);
     let details = r.details_email.as_ref().map(|d| {
-        view! {
-            <dt>"Account details"</dt>
-            <dd id="receipt-details">{email_line(d)}</dd>
-        }
+        fact(
+            "Account details",
+            Some("receipt-details"),
+            None,
+            email_line(d).into_any(),
+        )
     });
     let ids = r
         .steps
         .iter()
         .map(|s| {
+            let mut head = [s.step.label(), " (attempt "].concat();
+            head.push_str(&s.attempt.to_string());
+            head.push_str("): ");
+            if let Some(h) = s.http_status {
+                head.push_str("HTTP ");
+                head.push_str(&h.to_string());
+                head.push_str(", ");
+            }
+            head.push_str(&s.outcome);
             view! {
                 <li data-step=s.step.name()>
-                    {s.step.label()} " (attempt " {s.attempt} "): "
-                    {s.http_status.map(|h| format!("HTTP {h}, "))}
-                    {s.outcome.clone()}
+                    {head}
                     <br/>
                     <span class="muted">"request-id "</span>
                     <code class="request-id">{s.request_id.clone().unwrap_or_else(|| "not readable".into())}</code>
@@ -372,38 +415,40 @@ fn Finished(receipt: Receipt) -> impl IntoView {
     let audit_looking = RwSignal::new(false);
     let audit_note: RwSignal<Option<String>> = RwSignal::new(None);
     let audit = match &r.entra_audit {
-        Some(e) => view! {
-            <h3>"Entra's audit entry for this reset"</h3>
-            <dl class="wf-facts" id="entra-audit" data-matched-by=e.matched_by>
-                <dt>"Entry id"</dt>
-                <dd><code id="entra-audit-id">{e.id.clone()}</code></dd>
-                <dt>"Activity"</dt>
-                <dd id="entra-audit-activity">{e.activity_display_name.clone().unwrap_or_else(|| "not given".into())}
-                    {e.activity_date_time.as_deref().map(|t| format!(", {}", short_time(t)))}</dd>
-                <dt>"Result"</dt>
-                <dd id="entra-audit-result">{e.result.clone().unwrap_or_else(|| "not given".into())}</dd>
-                <dt>"correlationId"</dt>
-                <dd><code id="entra-audit-correlation">{e.correlation_id.clone().unwrap_or_else(|| "not given".into())}</code>
-                    {if e.matched_by == "correlationId" {
-                        " (the client-request-id Handover sent for the reset)"
-                    } else {
-                        " (matched by user and time: the newest entry about this user since the run started; \
-                        Entra's correlationId need not equal the client-request-id Handover sent, e.g. \
-                        for a request inside $batch)"
-                    }}</dd>
-            </dl>
+        Some(e) => {
+            let mut activity = or_not_given(&e.activity_display_name);
+            if let Some(t) = e.activity_date_time.as_deref() {
+                activity.push_str(", ");
+                activity.push_str(&short_time(t));
+            }
+            view! {
+                <h3>"Entra's audit entry for this reset"</h3>
+                <dl class="wf-facts" id="entra-audit" data-matched-by=e.matched_by>
+                    <dt>"Entry id"</dt>
+                    <dd><code id="entra-audit-id">{e.id.clone()}</code></dd>
+                    {fact("Activity", Some("entra-audit-activity"), None, activity.into_any())}
+                    {fact("Result", Some("entra-audit-result"), None, or_not_given(&e.result).into_any())}
+                    <dt>"correlationId"</dt>
+                    <dd><code id="entra-audit-correlation">{or_not_given(&e.correlation_id)}</code>
+                        {if e.matched_by == "correlationId" {
+                            " (the client-request-id Handover sent for the reset)"
+                        } else {
+                            " (matched by user and time: the newest entry about this user since the run started; \
+                            Entra's correlationId need not equal the client-request-id Handover sent, e.g. \
+                            for a request inside $batch)"
+                        }}</dd>
+                </dl>
+            }
+            .into_any()
         }
-        .into_any(),
         None if r.reset.state == "done" => view! {
             <p class="wf-actions no-print">
-                <button
-                    type="button"
-                    id="find-entra-audit"
-                    disabled=move || audit_looking.get()
-                    on:click=move |_| find_audit_entry(app, flow, audit_looking, audit_note)
-                >
-                    "Find Entra's audit entry"
-                </button>
+                {busy_button(
+                    "find-entra-audit",
+                    "Find Entra's audit entry".into_any(),
+                    Box::new(move || audit_looking.get()),
+                    Box::new(move || find_audit_entry(app, flow, audit_looking, audit_note)),
+                )}
                 <span class="muted">" Looks up Entra's own record of this reset and links it into the receipt."</span>
             </p>
             {dynamic(move || (audit_note.get().map(|n| view! { <p id="entra-audit-note" role="status">{n}</p> })).into_any())}
@@ -411,6 +456,26 @@ fn Finished(receipt: Receipt) -> impl IntoView {
         .into_any(),
         None => ().into_any(),
     };
+    let when = [
+        short_time(&r.started_at).as_str(),
+        " to ",
+        &short_time(&r.finished_at),
+    ]
+    .concat();
+    let by = [by.as_str(), ", as ", p.acting_role].concat();
+    let ticket = if r.ticket.is_empty() {
+        "none given".to_owned()
+    } else {
+        r.ticket.clone()
+    };
+    let mut reset = reset_word(r.reset.state).to_owned();
+    if let Some(d) = &r.reset.detail {
+        reset.push_str(": ");
+        reset.push_str(d);
+    }
+    if r.reset.state == "done" && r.force_change_password_next_sign_in {
+        reset.push_str("; the user must change the password at next sign-in");
+    }
     view! {
         <section
             class="card wf-card"
@@ -424,23 +489,12 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             <dl class="wf-facts">
                 <dt>"What"</dt>
                 <dd id="receipt-path" data-path=path_token(r.path)>{capital(r.path.describe())}</dd>
-                <dt>"For"</dt>
-                <dd id="receipt-target">{target}</dd>
-                <dt>"When"</dt>
-                <dd id="receipt-when">{short_time(&r.started_at)} " to " {short_time(&r.finished_at)}</dd>
-                <dt>"By"</dt>
-                <dd id="receipt-by">{by} ", as " {r.performed_by.acting_role}</dd>
-                <dt>"Ticket"</dt>
-                <dd id="receipt-ticket">{if r.ticket.is_empty() { "none given".to_owned() } else { r.ticket.clone() }}</dd>
-                <dt>"Reset"</dt>
-                <dd id="receipt-reset">
-                    {reset_word(r.reset.state)}
-                    {r.reset.detail.clone().map(|d| format!(": {d}"))}
-                    {(r.reset.state == "done" && r.force_change_password_next_sign_in)
-                        .then_some("; the user must change the password at next sign-in")}
-                </dd>
-                <dt>"Email"</dt>
-                <dd id="receipt-email">{email.unwrap_or_else(|| "not requested".into())}</dd>
+                {fact("For", Some("receipt-target"), None, target.into_any())}
+                {fact("When", Some("receipt-when"), None, when.into_any())}
+                {fact("By", Some("receipt-by"), None, by.into_any())}
+                {fact("Ticket", Some("receipt-ticket"), None, ticket.into_any())}
+                {fact("Reset", Some("receipt-reset"), None, reset.into_any())}
+                {fact("Email", Some("receipt-email"), None, email.into_any())}
                 {details}
             </dl>
             {(!warnings.is_empty()).then(|| view! {
@@ -462,41 +516,28 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 <p><code class="secret mono" id="sealed-passphrase">{p}</code></p>
                 <p class="muted">"The email holds only a sealed link; this passphrase opens it. Do not email \
                     or chat it. It is shown only here and leaves the page when you hide it or reset another user."</p>
-                <button type="button" id="sealed-hide" on:click=move |_| flow.unlock_passphrase.set(None)>
-                    "I have read it to them: hide it"
-                </button>
+                {button("sealed-hide", None, "I have read it to them: hide it".into_any(), Box::new(move || flow.unlock_passphrase.set(None)))}
             </section>
         })).into_any())}
         <Aftermath/>
         <section class="card wf-card" id="after">
-            <button type="button" class="primary" id="reset-another" on:click=move |_| flow.start_over()>
-                "Reset another user"
-            </button>
+            {button("reset-another", Some("primary"), "Reset another user".into_any(), Box::new(move || flow.start_over()))}
             <span class="muted">" Clears the credential and everything about this reset from the page."</span>
             {dynamic(move || ({
                 let back = matches!(flow.receipt.get().map(|r| r.next_action), Some(NextAction::FixAndRetry | NextAction::SignInAgain));
                 back.then(|| view! {
                     " "
-                    <button type="button" id="back-to-review" on:click=move |_| {
+                    {button("back-to-review", None, "Back to the review".into_any(), Box::new(move || {
                         if matches!(flow.review.get_untracked(), ReviewState::Loaded(_)) {
                             flow.stage.set(Stage::Compose);
                         }
-                    }>"Back to the review"</button>
+                    }))}
                 })
             }).into_any())}
             {dynamic(move || ((app.session_ended.get()).then(|| view! {
                 <p class="warning">"Your session ended: sign in again above before anything else."</p>
             })).into_any())}
         </section>
-    }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        // ASCII only: the descriptions are our own English, and Unicode case tables weigh ~25 KB.
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
     }
 }
 
@@ -540,22 +581,22 @@ fn Aftermath() -> impl IntoView {
             let unknown = n == NextAction::ConfirmDeliveryBeforeResending;
             view! {
                 <section class="card wf-card" id="credential-handover">
-                    {failed.then(|| view! {
-                        <div id="email-failed" class="wf-alert" role="alert">
-                            <h2 class="error">"The reset worked, but the welcome email was not sent"</h2>
-                            {dynamic(move || problem().into_any())}
-                        </div>
-                    })}
-                    {unknown.then(|| view! {
-                        <div id="email-unknown" class="wf-alert" role="alert">
-                            <h2 class="warning">"The reset worked; the email may or may not have gone"</h2>
-                            {dynamic(move || problem().into_any())}
-                        </div>
+                    {(failed || unknown).then(|| {
+                        let (id, class, title) = if failed {
+                            ("email-failed", "error", "The reset worked, but the welcome email was not sent")
+                        } else {
+                            ("email-unknown", "warning", "The reset worked; the email may or may not have gone")
+                        };
+                        view! {
+                            <div id=id class="wf-alert" role="alert">
+                                <h2 class=class>{title}</h2>
+                                {dynamic(move || problem().into_any())}
+                            </div>
+                        }
                     })}
                     <h3>"Hand this over to the user"</h3>
                     <dl class="wf-facts">
-                        <dt>"Username"</dt>
-                        <dd class="mono" id="handover-upn">{dynamic(move || upn().into_any())}</dd>
+                        {fact("Username", Some("handover-upn"), Some("mono"), dynamic(move || upn().into_any()))}
                         <dt>{dynamic(move || label().into_any())}</dt>
                         <dd><code id="handover-credential" class="secret">{dynamic(move || credential_text().into_any())}</code></dd>
                     </dl>
@@ -563,17 +604,15 @@ fn Aftermath() -> impl IntoView {
                     <p class="wf-actions no-print">
                         <CopyButton id="copy-credential" text=copy/>
                         " "
-                        <button type="button" id="print-credential" on:click=move |_| print_page()>"Print for the user"</button>
+                        {button("print-credential", None, "Print for the user".into_any(), Box::new(print_page))}
                         {(failed || unknown).then(|| view! {
                             " "
-                            <button
-                                type="button"
-                                id="retry-send"
-                                disabled=move || flow.busy.get()
-                                on:click=move |_| retry_send(app, flow)
-                            >
-                                {if unknown { "The user got nothing: send again" } else { "Retry sending" }}
-                            </button>
+                            {busy_button(
+                                "retry-send",
+                                (if unknown { "The user got nothing: send again" } else { "Retry sending" }).into_any(),
+                                Box::new(move || flow.busy.get()),
+                                Box::new(move || retry_send(app, flow)),
+                            )}
                         })}
                     </p>
                     <PrintSheet/>
@@ -597,9 +636,12 @@ fn Aftermath() -> impl IntoView {
                     <h2 class="warning">"It is not known whether the password was reset"</h2>
                     {dynamic(move || problem().into_any())}
                     <p>"No email was sent. Check the user's last password change before anything else."</p>
-                    <button type="button" id="verify-reset" disabled=move || flow.busy.get() on:click=move |_| check_reset(app, flow)>
-                        "Check now"
-                    </button>
+                    {busy_button(
+                        "verify-reset",
+                        "Check now".into_any(),
+                        Box::new(move || flow.busy.get()),
+                        Box::new(move || check_reset(app, flow)),
+                    )}
                 </section>
             }
             .into_any()),
