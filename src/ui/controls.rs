@@ -90,6 +90,11 @@ pub fn fact(
     view! { <dt>{label}</dt><dd id=id class=class>{body}</dd> }.into_any()
 }
 
+/// `<span class=…>text</span>`.
+pub fn span(class: &'static str, text: &'static str) -> AnyView {
+    view! { <span class=class>{text}</span> }.into_any()
+}
+
 /// `<button type="button" id=… class=…>label</button>` that runs `click`.
 pub fn button(
     id: &'static str,

@@ -10,7 +10,7 @@ use super::email::prefill;
 use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
-use crate::ui::controls::{dynamic, what_to_do};
+use crate::ui::controls::{button, capital, dynamic, fact, span, what_to_do};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;
@@ -56,7 +56,9 @@ pub fn select_user(app: AppCtx, flow: Flow, user: User) {
 /// `2025-03-01T08:00:00Z` as `2025-03-01 08:00 UTC`; anything else as it came.
 pub fn short_time(s: &str) -> String {
     match (s.get(..10), s.get(11..16), s.ends_with('Z')) {
-        (Some(day), Some(time), true) if s.get(10..11) == Some("T") => format!("{day} {time} UTC"),
+        (Some(day), Some(time), true) if s.get(10..11) == Some("T") => {
+            [day, " ", time, " UTC"].concat()
+        }
         _ => s.to_owned(),
     }
 }
@@ -97,17 +99,18 @@ fn role_rows(roles: &TargetRoles) -> Vec<RoleRow> {
     for e in &roles.eligible {
         rows.push(RoleRow {
             name: role_name(&e.role_definition_id)
-                .map_or_else(|| format!("Role {}", e.role_definition_id), str::to_owned),
+                .map_or_else(|| ["Role ", &e.role_definition_id].concat(), str::to_owned),
             how: "eligible (PIM)",
             privileged: TargetRow::of_template(&e.role_definition_id) != TargetRow::NoAdminRole,
         });
     }
     for g in &roles.role_assignable_groups {
         rows.push(RoleRow {
-            name: format!(
-                "Role-assignable group {}",
-                g.display_name.as_deref().unwrap_or(&g.id)
-            ),
+            name: [
+                "Role-assignable group ",
+                g.display_name.as_deref().unwrap_or(&g.id),
+            ]
+            .concat(),
             how: "member or owner",
             privileged: true,
         });
@@ -149,9 +152,9 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
     let rows = role_rows(&outcome.roles);
     let privileged = rows.iter().any(|r| r.privileged) || !outcome.roles.active_known;
     let enabled = match u.account_enabled {
-        Some(true) => view! { <span class="ok">"Enabled"</span> }.into_any(),
-        Some(false) => view! { <span class="warning">"Disabled"</span> }.into_any(),
-        None => view! { <span class="muted">"Unknown"</span> }.into_any(),
+        Some(true) => span("ok", "Enabled"),
+        Some(false) => span("warning", "Disabled"),
+        None => span("muted", "Unknown"),
     };
     let kind = if u.is_external() {
         "Guest (external)".to_owned()
@@ -168,7 +171,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
         .as_deref()
         .map_or_else(|| "Unknown".to_owned(), short_time);
     let other_mails = if u.other_mails.is_empty() {
-        view! { <span class="muted">"None"</span> }.into_any()
+        span("muted", "None")
     } else {
         view! {
             <ul class="inline-list">
@@ -186,7 +189,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                 {rows
                     .into_iter()
                     .map(|r| view! {
-                        <li data-privileged=r.privileged.to_string()>
+                        <li data-privileged=if r.privileged { "true" } else { "false" }>
                             {r.name} " "
                             <span class="muted">"(" {r.how} ")"</span>
                             {r.privileged.then(|| view! { " " <span class="badge badge-privileged">"privileged"</span> })}
@@ -217,22 +220,14 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                 {privileged.then(|| view! { " " <span class="badge badge-privileged" id="review-privileged">"Privileged"</span> })}
             </h2>
             <dl class="wf-facts">
-                <dt>"User principal name"</dt>
-                <dd class="mono" id="review-upn">{u.user_principal_name.clone().unwrap_or_default()}</dd>
-                <dt>"Account"</dt>
-                <dd id="review-enabled">{enabled}</dd>
-                <dt>"Type"</dt>
-                <dd id="review-type">{kind}</dd>
-                <dt>"Source"</dt>
-                <dd id="review-source">{source}</dd>
-                <dt>"Last password change"</dt>
-                <dd id="review-last-change">{last_change}</dd>
-                <dt>"Alternate email"</dt>
-                <dd id="review-other-mails">{other_mails}</dd>
-                <dt>"Directory roles"</dt>
-                <dd>{roles}</dd>
-                <dt>"Sign-in methods"</dt>
-                <dd id="review-methods">{methods_list}</dd>
+                {fact("User principal name", Some("review-upn"), Some("mono"), u.user_principal_name.clone().unwrap_or_default().into_any())}
+                {fact("Account", Some("review-enabled"), None, enabled)}
+                {fact("Type", Some("review-type"), None, kind.into_any())}
+                {fact("Source", Some("review-source"), None, source.into_any())}
+                {fact("Last password change", Some("review-last-change"), None, last_change.into_any())}
+                {fact("Alternate email", Some("review-other-mails"), None, other_mails)}
+                {fact("Directory roles", None, None, roles)}
+                {fact("Sign-in methods", Some("review-methods"), None, methods_list)}
             </dl>
             {tap_advice}
             {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
@@ -253,7 +248,7 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
 /// The target's sign-in methods, and the TAP recommendation when they have only a password.
 fn methods_view(app: AppCtx, flow: Flow, outcome: &ReviewOutcome) -> (AnyView, AnyView) {
     match advise(outcome.authentication_methods.as_ref()) {
-        MethodsAdvice::NotRead => (view! { <span class="muted">"Not read"</span> }.into_any(), ().into_any()),
+        MethodsAdvice::NotRead => (span("muted", "Not read"), ().into_any()),
         MethodsAdvice::Unknown { why } => (
             view! { <span class="muted" data-methods="unknown">"Unknown"</span> " " <span class="muted" id="review-methods-why">{why}</span> }.into_any(),
             ().into_any(),
@@ -266,9 +261,12 @@ fn methods_view(app: AppCtx, flow: Flow, outcome: &ReviewOutcome) -> (AnyView, A
                     <div class="wf-advice" id="tap-advice" role="note">
                         <h3>"Recommended: a Temporary Access Pass"</h3>
                         <p>{reason}</p>
-                        <button type="button" id="tap-advice-use" on:click=move |_| set_mode(app, flow, CredentialMode::Tap)>
-                            "Use a Temporary Access Pass"
-                        </button>
+                        {button(
+                            "tap-advice-use",
+                            None,
+                            "Use a Temporary Access Pass".into_any(),
+                            Box::new(move || set_mode(app, flow, CredentialMode::Tap)),
+                        )}
                     </div>
                 }
                 .into_any(),
@@ -308,7 +306,7 @@ fn PlanBox(plan: Plan) -> impl IntoView {
         <div class="wf-plan" id="plan" data-path=path_token(plan.path)>
             <h3>"The plan"</h3>
             <p id="plan-path">
-                <strong>{capitalised(plan.path.describe())}</strong>
+                <strong>{capital(plan.path.describe())}</strong>
                 {match plan.path {
                     ResetPath::Standard => " (PATCH passwordProfile, change required at next sign-in)",
                     ResetPath::AuthenticationMethods => " (resetPassword, followed until the operation succeeds; change required at next sign-in)",
@@ -319,14 +317,5 @@ fn PlanBox(plan: Plan) -> impl IntoView {
             <p class="muted">"Using your role " {plan.acting_role.name()} "."</p>
             {has_warnings.then(|| view! { <ul id="plan-warnings">{warnings}</ul> })}
         </div>
-    }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        // ASCII only: the descriptions are our own English, and Unicode case tables weigh ~25 KB.
-        Some(first) => first.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
     }
 }
