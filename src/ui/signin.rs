@@ -119,7 +119,7 @@ pub fn SignedInHeader() -> impl IntoView {
                 names.join(", ")
             }
         }
-        (None, Some(e)) => format!("roles could not be read: {e}"),
+        (None, Some(e)) => ["roles could not be read: ", &e].concat(),
         (None, None) => "reading your roles…".to_string(),
     };
     let missing = move || scopes::unavailable(&Scopes::parse(&app.granted.get()));

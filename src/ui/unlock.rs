@@ -21,11 +21,8 @@ pub fn take_sealed_link() -> Option<Result<SealedLink, LinkError>> {
     let location = w.location();
     let hash = location.hash().ok()?;
     let link = SealedLink::from_hash(&hash)?;
-    let path = format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    );
+    let mut path = location.pathname().unwrap_or_default();
+    path.push_str(&location.search().unwrap_or_default());
     if let Ok(history) = w.history() {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&path));
     }

@@ -19,33 +19,35 @@ pub fn ticket_required(app: &AppCtx) -> bool {
 pub fn summary(flow: Flow, plan: &Plan) -> String {
     let who = match &plan.target_user_principal_name {
         Some(upn) if upn != &plan.target_display_name => {
-            format!("{} ({upn})", plan.target_display_name)
+            [plan.target_display_name.as_str(), " (", upn, ")"].concat()
         }
         _ => plan.target_display_name.clone(),
     };
     let what = if flow.mode.get() == CredentialMode::Tap {
-        format!("Create a Temporary Access Pass for {who}")
+        "Create a Temporary Access Pass for "
     } else {
-        format!("Reset the password of {who}")
+        "Reset the password of "
     };
+    let mut s = [what, &who].concat();
     if flow.send_email.get() {
         let split = flow.split.get();
         let to = if split { flow.split_to } else { flow.to }.get();
-        let mut s = format!("{what} and email it to {}", to.trim());
+        s.push_str(" and email it to ");
+        s.push_str(to.trim());
         let cc = flow.cc.get();
         if !cc.trim().is_empty() {
-            s.push_str(&format!(", with a copy to {}", cc.trim()));
+            s.push_str(", with a copy to ");
+            s.push_str(cc.trim());
         }
         if split {
-            s.push_str(&format!(
-                ", after the account details (no credential) went to {}",
-                flow.to.get().trim()
-            ));
+            s.push_str(", after the account details (no credential) went to ");
+            s.push_str(flow.to.get().trim());
         }
         s.push('.');
         s
     } else {
-        format!("{what} and show it here to hand over yourself (no email).")
+        s.push_str(" and show it here to hand over yourself (no email).");
+        s
     }
 }
 
@@ -58,10 +60,10 @@ pub fn problems(app: &AppCtx, flow: Flow) -> Vec<String> {
         None => return vec!["The review is not finished.".into()],
     };
     if let Some(p) = flow.credential_problem(app) {
-        out.push(format!("Credential: {p}"));
+        out.push(["Credential: ", &p].concat());
     }
     if let Some(p) = flow.email_problem() {
-        out.push(format!("Email: {p}"));
+        out.push(["Email: ", &p].concat());
     }
     if ticket_required(app) && flow.ticket.get().trim().is_empty() {
         out.push("Enter the ticket number or business reason.".into());

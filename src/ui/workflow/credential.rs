@@ -12,7 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, error_note, text_row};
+use crate::ui::controls::{button, checkbox_row, dynamic, error_note, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -88,6 +88,16 @@ pub(super) fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
     }
 }
 
+/// "Show"/"Hide" for the credential, one button for both modes that have it.
+fn show_button(flow: Flow) -> AnyView {
+    button(
+        "credential-show",
+        None,
+        dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any()),
+        Box::new(move || flow.shown.update(|s| *s = !*s)),
+    )
+}
+
 #[component]
 fn ModeChoice(mode: CredentialMode, id: &'static str, label: &'static str) -> impl IntoView {
     let app = use_app();
@@ -134,12 +144,15 @@ pub fn CredentialStep() -> impl IntoView {
         recipe
             .entropy_bits()
             .map(|b| {
-                format!(
-                    "About {} bits of entropy: {}.",
+                [
+                    "About ",
                     // Whole bits as an integer: printing an f64 would pull in float formatting.
-                    b.round() as u32,
-                    strength_label(b)
-                )
+                    &(b.round() as u32).to_string(),
+                    " bits of entropy: ",
+                    strength_label(b),
+                    ".",
+                ]
+                .concat()
             })
             .unwrap_or_default()
     };
@@ -187,19 +200,15 @@ pub fn CredentialStep() -> impl IntoView {
                 <code id="credential-password" class="secret" data-shown=move || flow.shown.get().to_string()>
                     {dynamic(move || generated_text().into_any())}
                 </code>
-                <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
-                    {dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any())}
-                </button>
-                <button type="button" id="credential-regenerate" on:click=move |_| regenerate(app, flow)>
-                    "Regenerate"
-                </button>
-                <button type="button" id="credential-copy" on:click=move |_| {
+                {show_button(flow)}
+                {button("credential-regenerate", None, "Regenerate".into_any(), Box::new(move || regenerate(app, flow)))}
+                {button("credential-copy", None, "Copy".into_any(), Box::new(move || {
                     flow.generated.with_untracked(|g| {
                         if let Some(s) = g {
                             copy_text(s.expose_secret());
                         }
                     });
-                }>"Copy"</button>
+                }))}
             </div>
             <p class="muted" id="credential-strength">{dynamic(move || strength().into_any())}</p>
         }
@@ -227,9 +236,7 @@ pub fn CredentialStep() -> impl IntoView {
                     spellcheck="false"
                     on:input=move |ev| flow.typed.set(Some(Secret::new(event_target_value(&ev))))
                 />
-                <button type="button" id="credential-show" on:click=move |_| flow.shown.update(|s| *s = !*s)>
-                    {dynamic(move || (if flow.shown.get() { "Hide" } else { "Show" }).into_any())}
-                </button>
+                {show_button(flow)}
             </div>
             {dynamic(move || (match violations() {
                 Some(v) => view! {

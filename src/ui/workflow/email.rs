@@ -18,7 +18,7 @@ pub fn address_problem(address: &str) -> Option<String> {
     if a.is_empty() {
         return Some("enter an email address.".into());
     }
-    let bad = |why: &str| Some(format!("\u{201c}{a}\u{201d} {why}"));
+    let bad = |why: &str| Some(["\u{201c}", a, "\u{201d} ", why].concat());
     if a.len() > 254 {
         return bad("is too long for an email address.");
     }
@@ -262,12 +262,14 @@ fn preview_email(app: AppCtx, flow: Flow) -> Option<(String, String)> {
         };
         let details = render_half(Half::Details, &fields, &flow.split_to.get());
         let secret = render_half(Half::Secret, &fields, &flow.to.get());
-        let text = format!(
-            "{}\n\n---- {} ----\n\n{}",
+        let text = [
             details.text.expose_secret(),
-            secret.subject,
-            secret.text.expose_secret()
-        );
+            "\n\n---- ",
+            &secret.subject,
+            " ----\n\n",
+            secret.text.expose_secret(),
+        ]
+        .concat();
         let mut html = "<pre>".to_owned();
         crate::welcome::escape_html_into(&mut html, &text);
         return Some((html, text));

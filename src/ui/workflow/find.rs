@@ -72,10 +72,14 @@ pub(super) fn schedule(app: AppCtx, flow: Flow, text: String) {
         flow.find_wait.set(None);
         let mut on_wait = |ms: u32, _attempt: u32| {
             if current() {
-                flow.find_wait.set(Some(format!(
-                    "Graph is busy, retrying in {} s",
-                    ms.div_ceil(1000).max(1)
-                )));
+                flow.find_wait.set(Some(
+                    [
+                        "Graph is busy, retrying in ",
+                        &ms.div_ceil(1000).max(1).to_string(),
+                        " s",
+                    ]
+                    .concat(),
+                ));
             }
         };
         let outcome = look_up(&transport, &text, &mut on_wait).await;
@@ -124,7 +128,7 @@ pub fn FindStep() -> impl IntoView {
         .into_any(),
         FindState::Searching => view! {
             <p class="muted" id="find-searching">
-                "Searching…" {dynamic(move || (flow.find_wait.get().map(|w| format!(" {w}"))).into_any())}
+                "Searching…" {dynamic(move || (flow.find_wait.get().map(|w| [" ", &w].concat())).into_any())}
             </p>
         }
         .into_any(),
@@ -144,9 +148,9 @@ pub fn FindStep() -> impl IntoView {
             let count = if n == 1 {
                 "One user matches.".to_owned()
             } else if n >= usize::from(FIND_TOP) {
-                format!("{n} or more users match: type more of the name to narrow it down.")
+                [&n.to_string(), " or more users match: type more of the name to narrow it down."].concat()
             } else {
-                format!("{n} users match: pick one.")
+                [&n.to_string(), " users match: pick one."].concat()
             };
             view! {
                 <p id="find-count">{count}</p>

@@ -39,15 +39,12 @@ pub fn PrintSheet() -> impl IntoView {
     let steps = move || {
         match tap() {
         Some(t) => {
-            let validity = format!(
-                "The pass works for {} minutes{}{}.",
-                t.lifetime_minutes,
-                t.start
-                    .as_deref()
-                    .map(|s| format!(" from {s}"))
-                    .unwrap_or_default(),
-                if t.usable_once { ", once" } else { "" }
-            );
+            let mut validity = ["The pass works for ", &t.lifetime_minutes.to_string(), " minutes"].concat();
+            if let Some(s) = t.start.as_deref() {
+                validity.push_str(" from ");
+                validity.push_str(s);
+            }
+            validity.push_str(if t.usable_once { ", once." } else { "." });
             view! {
                 <ol>
                     <li>"On your computer or phone, open https://aka.ms/mysecurityinfo."</li>

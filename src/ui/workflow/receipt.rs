@@ -159,7 +159,9 @@ fn find_audit_entry(
             }
             Err(f) => {
                 let a = f.advice();
-                note.set(Some([a.what_happened.as_str(), " ", &a.what_to_do].concat()));
+                note.set(Some(
+                    [a.what_happened.as_str(), " ", &a.what_to_do].concat(),
+                ));
             }
         }
     });
