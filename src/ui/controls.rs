@@ -114,7 +114,7 @@ pub fn busy_button(
     click: Box<dyn Fn()>,
 ) -> AnyView {
     view! {
-        <button type="button" id=id disabled=move || busy() on:click=move |_| click()>{label}</button>
+        <button type="button" id=id disabled=busy on:click=move |_| click()>{label}</button>
     }
     .into_any()
 }
