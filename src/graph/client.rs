@@ -140,6 +140,17 @@ pub async fn send_read<T: GraphTransport, R: Rng + ?Sized>(
     make: impl Fn() -> GraphRequest,
     on_wait: &mut dyn FnMut(u32, u32),
 ) -> Sent {
+    // One copy of the retry loop for every caller's `make` (the page has four).
+    send_read_dyn(transport, rng, policy, &make, on_wait).await
+}
+
+async fn send_read_dyn<T: GraphTransport, R: Rng + ?Sized>(
+    transport: &T,
+    rng: &mut R,
+    policy: RetryPolicy,
+    make: &dyn Fn() -> GraphRequest,
+    on_wait: &mut dyn FnMut(u32, u32),
+) -> Sent {
     let mut backoff = Backoff::new(policy);
     loop {
         let (client_request_id, response) = send_once(transport, rng, make()).await;
