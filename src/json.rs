@@ -402,12 +402,23 @@ impl FromJson for Map {
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: &Value) -> Result<Self, Shape> {
         let items = v.as_array().ok_or(Shape::wrong("a list"))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| T::from_json(item).map_err(|e| e.at(&i.to_string())))
-            .collect()
+        // A plain loop and one shared error path: `collect` into a `Result` costs every
+        // element type its own iterator adapter.
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match T::from_json(item) {
+                Ok(x) => out.push(x),
+                Err(e) => return Err(at_index(e, i)),
+            }
+        }
+        Ok(out)
     }
+}
+
+/// `e` one level out, inside the list element `i`.
+#[inline(never)]
+fn at_index(e: Shape, i: usize) -> Shape {
+    e.at(&i.to_string())
 }
 
 /// Why a text is not JSON, and where (1-based line and column, in characters).
