@@ -43,7 +43,8 @@ pub(crate) fn sorted_unique<T: Ord>(items: impl IntoIterator<Item = T>) -> Vec<T
     out
 }
 
-#[cfg(test)]
+// proptest is a native-only dev-dependency (Cargo.toml): the wasm32 test build has no proptest.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod sorted_unique_tests {
     use super::sorted_unique;
     use proptest::prelude::*;
