@@ -71,7 +71,29 @@ pub fn show(when: Memo<bool>, children: impl Fn() -> AnyView + Send + Sync + 'st
 
 /// `<p class="error" id=…>text</p>` while there is a text, nothing otherwise.
 pub fn error_note(id: &'static str, text: Option<String>) -> AnyView {
-    text.map(|t| view! { <p class="error" id=id>{t}</p> })
+    para(Some("error"), Some(id), None, text)
+}
+
+/// `<p class=… id=… role=…>text</p>` while there is a text, nothing otherwise.
+pub fn para(
+    class: Option<&'static str>,
+    id: Option<&'static str>,
+    role: Option<&'static str>,
+    text: Option<String>,
+) -> AnyView {
+    text.map(|t| view! { <p class=class id=id role=role>{t}</p> })
+        .into_any()
+}
+
+/// `<p class=… id=… role=…>text</p>` of fixed text while `when`, nothing otherwise.
+pub fn note(
+    when: bool,
+    class: &'static str,
+    id: Option<&'static str>,
+    role: Option<&'static str>,
+    text: &'static str,
+) -> AnyView {
+    when.then(|| view! { <p class=class id=id role=role>{text}</p> })
         .into_any()
 }
 
@@ -117,6 +139,24 @@ pub fn busy_button(
         <button type="button" id=id disabled=busy on:click=move |_| click()>{label}</button>
     }
     .into_any()
+}
+
+/// `<ul class=… id=…>` of one `<li>` per text; nothing when there are none, unless
+/// `keep_empty`.
+pub fn list(
+    class: Option<&'static str>,
+    id: Option<&'static str>,
+    keep_empty: bool,
+    texts: Vec<String>,
+) -> AnyView {
+    if texts.is_empty() && !keep_empty {
+        return ().into_any();
+    }
+    let items = texts
+        .into_iter()
+        .map(|t| view! { <li>{t}</li> })
+        .collect_view();
+    view! { <ul class=class id=id>{items}</ul> }.into_any()
 }
 
 /// `s` with its first letter in upper case (ASCII only: the descriptions are our own English,

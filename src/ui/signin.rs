@@ -11,7 +11,7 @@ use crate::auth::browser;
 use crate::auth::errors::Explanation;
 use crate::auth::scopes::{self, Scopes};
 use crate::config::SignInMode;
-use crate::ui::controls::{dynamic, show, what_to_do};
+use crate::ui::controls::{dynamic, note, show, what_to_do};
 use crate::workflow::roles::role_name;
 
 fn use_popup(app: &AppCtx) -> bool {
@@ -81,12 +81,14 @@ pub fn SignedOutCard() -> impl IntoView {
             <button class="primary" id="sign-in" on:click=move |_| sign_in(app, popup, None)>
                 {if popup { "Sign in (opens a window)" } else { "Sign in with Microsoft" }}
             </button>
-            {popup.then(|| view! {
-                <p class="muted">
-                    "Inside a portal, sign-in opens in a small window. If nothing happens, allow \
-                     pop-ups for this site, or open Handover in its own tab."
-                </p>
-            })}
+            {note(
+                popup,
+                "muted",
+                None,
+                None,
+                "Inside a portal, sign-in opens in a small window. If nothing happens, allow \
+                 pop-ups for this site, or open Handover in its own tab.",
+            )}
         </section>
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::run::start_run;
 use super::state::{use_flow, CredentialMode, Flow, Stage};
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, list};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::Plan;
 
@@ -128,14 +128,7 @@ pub fn ConfirmStep() -> impl IntoView {
                     />
                 </div>
             })).into_any())}
-            {dynamic(move || ({
-                let b = blockers.get();
-                (!b.is_empty()).then(|| view! {
-                    <ul id="confirm-problems" class="muted">
-                        {b.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
-                    </ul>
-                })
-            }).into_any())}
+            {dynamic(move || list(Some("muted"), Some("confirm-problems"), false, blockers.get()))}
             <button
                 type="button"
                 class="primary"

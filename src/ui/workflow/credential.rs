@@ -12,7 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{button, checkbox_row, dynamic, error_note, text_row};
+use crate::ui::controls::{button, checkbox_row, dynamic, error_note, list, note, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -239,12 +239,12 @@ pub fn CredentialStep() -> impl IntoView {
                 {show_button(flow)}
             </div>
             {dynamic(move || (match violations() {
-                Some(v) => view! {
-                    <ul class="error" id="credential-violations">
-                        {v.iter().map(|x| view! { <li>{x.to_string()}</li> }).collect_view()}
-                    </ul>
-                }
-                .into_any(),
+                Some(v) => list(
+                    Some("error"),
+                    Some("credential-violations"),
+                    false,
+                    v.iter().map(ToString::to_string).collect(),
+                ),
                 None => match bits() {
                     Some(b) => view! {
                         <p class="ok" id="credential-policy-ok">
@@ -296,9 +296,13 @@ pub fn CredentialStep() -> impl IntoView {
                 CredentialMode::Tap => tap().into_any(),
             }).into_any())}
             {dynamic(move || error_note("credential-problem", flow.credential_problem(&app)))}
-            {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
-                <p class="muted">"The user must change it at their next sign-in."</p>
-            })).into_any())}
+            {dynamic(move || note(
+                flow.mode.get() != CredentialMode::Tap,
+                "muted",
+                None,
+                None,
+                "The user must change it at their next sign-in.",
+            ))}
         </section>
     }
 }

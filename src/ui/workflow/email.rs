@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, error_note, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, error_note, note, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -323,21 +323,31 @@ pub fn EmailStep() -> impl IntoView {
         view! {
             {text_row("email-to", "To", "email", Some("the user's personal address"), true, flow.to)}
             {dynamic(move || choices().into_any())}
-            {dynamic(move || (other_mails().is_empty().then(|| view! {
-                <p class="muted" id="email-no-alternate">"The user has no alternate email address on file: type one."</p>
-            })).into_any())}
+            {dynamic(move || note(
+                other_mails().is_empty(),
+                "muted",
+                Some("email-no-alternate"),
+                None,
+                "The user has no alternate email address on file: type one.",
+            ))}
             {dynamic(move || error_note("email-to-problem", to_problem()))}
-            {dynamic(move || (own_mailbox().then(|| view! {
-                <p class="warning" id="email-own-mailbox" role="status">
-                    "This is the user's own new mailbox: they cannot open it until they have signed in with \
-                     the credential this email carries. Send it to an address they can already read."
-                </p>
-            })).into_any())}
+            {dynamic(move || note(
+                own_mailbox(),
+                "warning",
+                Some("email-own-mailbox"),
+                Some("status"),
+                "This is the user's own new mailbox: they cannot open it until they have signed in with \
+                 the credential this email carries. Send it to an address they can already read.",
+            ))}
             {text_row("email-cc", "Cc (optional)", "text", Some("their manager or the helpdesk"), true, flow.cc)}
             {dynamic(move || error_note("email-cc-problem", cc_problem()))}
-            {dynamic(move || ((!flow.cc.get().trim().is_empty()).then(|| view! {
-                <p class="warning">"Everyone in cc receives the credential too."</p>
-            })).into_any())}
+            {dynamic(move || note(
+                !flow.cc.get().trim().is_empty(),
+                "warning",
+                None,
+                None,
+                "Everyone in cc receives the credential too.",
+            ))}
             {checkbox_row("email-split", flow.split, " Split: send the credential to someone else")}
             {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
@@ -356,20 +366,24 @@ pub fn EmailStep() -> impl IntoView {
             })).into_any())}
             {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 {checkbox_row("email-sealed", flow.sealed, " Send a sealed link instead of the password")}
-                {dynamic(move || (flow.sealed.get().then(|| view! {
-                    <p class="muted" id="email-sealed-note">
-                        "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
-                         key from a passphrase by PBKDF2, 600,000 iterations). After the run you see the \
-                         passphrase once: read it to the user by phone. No server ever sees the link's secret part."
-                    </p>
-                })).into_any())}
+                {dynamic(move || note(
+                    flow.sealed.get(),
+                    "muted",
+                    Some("email-sealed-note"),
+                    None,
+                    "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
+                     key from a passphrase by PBKDF2, 600,000 iterations). After the run you see the \
+                     passphrase once: read it to the user by phone. No server ever sees the link's secret part.",
+                ))}
             })).into_any())}
             {checkbox_row("email-save-sent", flow.save_sent, " Keep a copy in my Sent Items")}
-            {dynamic(move || (flow.save_sent.get().then(|| view! {
-                <p class="warning" id="email-save-sent-warning">
-                    "The copy in your Sent Items would hold the credential for as long as it is kept."
-                </p>
-            })).into_any())}
+            {dynamic(move || note(
+                flow.save_sent.get(),
+                "warning",
+                Some("email-save-sent-warning"),
+                None,
+                "The copy in your Sent Items would hold the credential for as long as it is kept.",
+            ))}
             <h3>"Preview"</h3>
             <p class="muted">
                 "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run."
@@ -397,12 +411,13 @@ pub fn EmailStep() -> impl IntoView {
             {dynamic(move || (if flow.send_email.get() {
                 fields().into_any()
             } else {
-                view! {
-                    <p class="muted" id="email-off">
-                        "No email: after the run the credential is shown here to copy or print."
-                    </p>
-                }
-                .into_any()
+                note(
+                    true,
+                    "muted",
+                    Some("email-off"),
+                    None,
+                    "No email: after the run the credential is shown here to copy or print.",
+                )
             }).into_any())}
         </section>
     }

@@ -11,7 +11,7 @@ use super::state::{use_flow, FindState, Flow};
 use crate::auth::browser;
 use crate::graph::client::{send_read, RetryPolicy};
 use crate::graph::{BatchAnswer, GraphFailure, GraphRequest, GraphTransport, Method, User};
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, note, para};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::find::{find_batch, parse_find, FindOutcome, FIND_TOP};
 
@@ -122,10 +122,13 @@ pub fn FindStep() -> impl IntoView {
     };
     let status = move || {
         match flow.find.get() {
-        FindState::Idle => view! {
-            <p class="muted">"Type a name to search, or a full user principal name or email address."</p>
-        }
-        .into_any(),
+        FindState::Idle => note(
+            true,
+            "muted",
+            None,
+            None,
+            "Type a name to search, or a full user principal name or email address.",
+        ),
         FindState::Searching => view! {
             <p class="muted" id="find-searching">
                 "Searching…" {dynamic(move || (flow.find_wait.get().map(|w| [" ", &w].concat())).into_any())}
@@ -133,7 +136,7 @@ pub fn FindStep() -> impl IntoView {
         }
         .into_any(),
         FindState::Done(FindOutcome::NoMatch { message }) => {
-            view! { <p id="find-none">{message}</p> }.into_any()
+            para(None, Some("find-none"), None, Some(message))
         }
         FindState::Done(FindOutcome::Failed { failure, advice }) => view! {
             <div id="find-failed" class="error" role="alert">
@@ -153,8 +156,8 @@ pub fn FindStep() -> impl IntoView {
                 [&n.to_string(), " users match: pick one."].concat()
             };
             view! {
-                <p id="find-count">{count}</p>
-                {partial.map(|p| view! { <p class="warning" id="find-partial">{p}</p> })}
+                {para(None, Some("find-count"), None, Some(count))}
+                {para(Some("warning"), Some("find-partial"), None, partial)}
             }
             .into_any()
         }

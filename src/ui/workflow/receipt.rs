@@ -17,7 +17,9 @@ use crate::auth::browser;
 use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
-use crate::ui::controls::{busy_button, button, capital, dynamic, fact, what_to_do};
+use crate::ui::controls::{
+    busy_button, button, capital, dynamic, fact, list, note, para, what_to_do,
+};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
 use crate::workflow::receipt::{EmailRecord, Receipt};
@@ -453,7 +455,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 )}
                 <span class="muted">" Looks up Entra's own record of this reset and links it into the receipt."</span>
             </p>
-            {dynamic(move || (audit_note.get().map(|n| view! { <p id="entra-audit-note" role="status">{n}</p> })).into_any())}
+            {dynamic(move || para(None, Some("entra-audit-note"), Some("status"), audit_note.get()))}
         }
         .into_any(),
         None => ().into_any(),
@@ -499,9 +501,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 {fact("Email", Some("receipt-email"), None, email.into_any())}
                 {details}
             </dl>
-            {(!warnings.is_empty()).then(|| view! {
-                <ul class="warning">{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
-            })}
+            {list(Some("warning"), None, false, warnings)}
             {audit}
             <h3>"Graph request ids (quote them to Microsoft support)"</h3>
             <ul id="receipt-request-ids">{ids}</ul>
@@ -536,9 +536,13 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                     }))}
                 })
             }).into_any())}
-            {dynamic(move || ((app.session_ended.get()).then(|| view! {
-                <p class="warning">"Your session ended: sign in again above before anything else."</p>
-            })).into_any())}
+            {dynamic(move || note(
+                app.session_ended.get(),
+                "warning",
+                None,
+                None,
+                "Your session ended: sign in again above before anything else.",
+            ))}
         </section>
     }
 }
@@ -660,6 +664,6 @@ fn Aftermath() -> impl IntoView {
     view! {
         {dynamic(move || handover().into_any())}
         {dynamic(move || failure().into_any())}
-        {dynamic(move || (flow.after_note.get().map(|n| view! { <p class="card wf-card" id="after-note" role="status">{n}</p> })).into_any())}
+        {dynamic(move || para(Some("card wf-card"), Some("after-note"), Some("status"), flow.after_note.get()))}
     }
 }

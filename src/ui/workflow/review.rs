@@ -10,7 +10,7 @@ use super::email::prefill;
 use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
-use crate::ui::controls::{button, capital, dynamic, fact, span, what_to_do};
+use crate::ui::controls::{button, capital, dynamic, fact, list, note, para, span, what_to_do};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;
@@ -201,16 +201,20 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
         .into_any()
     };
     let (methods_list, tap_advice) = methods_view(app, flow, &outcome);
-    let notes = outcome
-        .notes
-        .iter()
-        .map(|n| view! { <li>{n.message.clone()}</li> })
-        .collect_view();
+    let notes = outcome.notes.iter().map(|n| n.message.clone()).collect();
     let admin_missing = move || {
-        (flow.base_plan.get().is_none()).then(|| match app.admin_error.get() {
-            Some(e) => view! { <p class="error" id="plan-admin-error">"Your roles could not be read: " {e}</p> }.into_any(),
-            None => view! { <p class="muted">"Reading your roles…"</p> }.into_any(),
-        })
+        if flow.base_plan.get().is_some() {
+            return ().into_any();
+        }
+        match app.admin_error.get() {
+            Some(e) => para(
+                Some("error"),
+                Some("plan-admin-error"),
+                None,
+                Some(["Your roles could not be read: ", &e].concat()),
+            ),
+            None => note(true, "muted", None, None, "Reading your roles…"),
+        }
     };
     view! {
         <section class="card wf-card" id="review-card" data-upn=u.user_principal_name.clone().unwrap_or_default()>
@@ -230,8 +234,8 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
                 {fact("Sign-in methods", Some("review-methods"), None, methods_list)}
             </dl>
             {tap_advice}
-            {(!outcome.notes.is_empty()).then(|| view! { <ul class="warning" id="review-notes">{notes}</ul> })}
-            {dynamic(move || admin_missing().into_any())}
+            {list(Some("warning"), Some("review-notes"), false, notes)}
+            {dynamic(admin_missing)}
             {dynamic(move || (match flow.base_plan.get() {
                 Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="refusal"/> }.into_any(),
                 Some(Ok(_)) => match flow.plan.get() {
@@ -296,11 +300,6 @@ fn PlanBox(plan: Plan) -> impl IntoView {
         .iter()
         .map(|w| view! { <li class="warning" data-kind=w.kind.name()>{w.message.clone()}</li> })
         .collect_view();
-    let why = plan
-        .why
-        .iter()
-        .map(|w| view! { <li>{w.clone()}</li> })
-        .collect_view();
     let has_warnings = !plan.warnings.is_empty();
     view! {
         <div class="wf-plan" id="plan" data-path=path_token(plan.path)>
@@ -313,7 +312,7 @@ fn PlanBox(plan: Plan) -> impl IntoView {
                     ResetPath::TemporaryAccessPass => " (the password stays as it is)",
                 }}
             </p>
-            <ul id="plan-why">{why}</ul>
+            {list(None, Some("plan-why"), true, plan.why)}
             <p class="muted">"Using your role " {plan.acting_role.name()} "."</p>
             {has_warnings.then(|| view! { <ul id="plan-warnings">{warnings}</ul> })}
         </div>
