@@ -117,6 +117,23 @@ pub fn span(class: &'static str, text: &'static str) -> AnyView {
     view! { <span class=class>{text}</span> }.into_any()
 }
 
+/// `<section class="card wf-card" id=… role=…><h2 class=…>title</h2>body</section>`.
+pub fn card(
+    id: &'static str,
+    role: Option<&'static str>,
+    title_class: Option<&'static str>,
+    title: &'static str,
+    body: AnyView,
+) -> AnyView {
+    view! {
+        <section class="card wf-card" id=id role=role>
+            <h2 class=title_class>{title}</h2>
+            {body}
+        </section>
+    }
+    .into_any()
+}
+
 /// `<button type="button" id=… class=…>label</button>` that runs `click`.
 pub fn button(
     id: &'static str,

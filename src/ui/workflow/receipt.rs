@@ -18,7 +18,7 @@ use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
 use crate::ui::controls::{
-    busy_button, button, capital, dynamic, fact, list, note, para, what_to_do,
+    busy_button, button, capital, card, dynamic, fact, list, note, para, what_to_do,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
@@ -628,38 +628,38 @@ fn Aftermath() -> impl IntoView {
     };
     let failure = move || {
         let n = current_next()?;
-        match n {
-            NextAction::FixAndRetry => Some(view! {
-                <section class="card wf-card" id="reset-failed" role="alert">
-                    <h2 class="error">"The reset did not happen"</h2>
-                    {dynamic(move || problem().into_any())}
-                    <p>"The old password still works; no email was sent."</p>
-                </section>
-            }
-            .into_any()),
-            NextAction::VerifyReset => Some(view! {
-                <section class="card wf-card" id="reset-unknown" role="alert">
-                    <h2 class="warning">"It is not known whether the password was reset"</h2>
-                    {dynamic(move || problem().into_any())}
-                    <p>"No email was sent. Check the user's last password change before anything else."</p>
-                    {busy_button(
-                        "verify-reset",
-                        "Check now".into_any(),
-                        Box::new(move || flow.busy.get()),
-                        Box::new(move || check_reset(app, flow)),
-                    )}
-                </section>
-            }
-            .into_any()),
-            NextAction::SignInAgain => Some(view! {
-                <section class="card wf-card" id="run-signin" role="alert">
-                    <h2 class="warning">"Your session ended before anything was sent"</h2>
-                    <p>"Sign in again, then go back to the review and run it again."</p>
-                </section>
-            }
-            .into_any()),
-            _ => None,
-        }
+        let (id, class, title, text) = match n {
+            NextAction::FixAndRetry => (
+                "reset-failed",
+                "error",
+                "The reset did not happen",
+                "The old password still works; no email was sent.",
+            ),
+            NextAction::VerifyReset => (
+                "reset-unknown",
+                "warning",
+                "It is not known whether the password was reset",
+                "No email was sent. Check the user's last password change before anything else.",
+            ),
+            NextAction::SignInAgain => (
+                "run-signin",
+                "warning",
+                "Your session ended before anything was sent",
+                "Sign in again, then go back to the review and run it again.",
+            ),
+            _ => return None,
+        };
+        let body = view! {
+            {(n != NextAction::SignInAgain).then(|| dynamic(move || problem().into_any()))}
+            <p>{text}</p>
+            {(n == NextAction::VerifyReset).then(|| busy_button(
+                "verify-reset",
+                "Check now".into_any(),
+                Box::new(move || flow.busy.get()),
+                Box::new(move || check_reset(app, flow)),
+            ))}
+        };
+        Some(card(id, Some("alert"), Some(class), title, body.into_any()))
     };
     view! {
         {dynamic(move || handover().into_any())}

@@ -10,7 +10,9 @@ use super::email::prefill;
 use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
-use crate::ui::controls::{button, capital, dynamic, fact, list, note, para, span, what_to_do};
+use crate::ui::controls::{
+    button, capital, card, dynamic, fact, list, note, para, span, what_to_do,
+};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
 use crate::workflow::plan::TargetRoles;
@@ -121,26 +123,39 @@ fn role_rows(roles: &TargetRoles) -> Vec<RoleRow> {
 #[component]
 pub fn ReviewStep() -> impl IntoView {
     let flow = use_flow();
-    dynamic(move || {
-        match flow.review.get() {
+    dynamic(move || match flow.review.get() {
         ReviewState::Empty => ().into_any(),
-        ReviewState::Loading { label } => view! {
-            <section class="card wf-card" id="review-loading">
-                <h2>"2. Review"</h2>
-                <p class="muted">"Reading " {label} ", their roles, group memberships and sign-in methods…"</p>
-            </section>
-        }
-        .into_any(),
-        ReviewState::Failed(e) => view! {
-            <section class="card wf-card" id="review-failed" role="alert">
-                <h2 class="error">"The user could not be read"</h2>
+        ReviewState::Loading { label } => card(
+            "review-loading",
+            None,
+            None,
+            "2. Review",
+            para(
+                Some("muted"),
+                None,
+                None,
+                Some(
+                    [
+                        "Reading ",
+                        &label,
+                        ", their roles, group memberships and sign-in methods…",
+                    ]
+                    .concat(),
+                ),
+            ),
+        ),
+        ReviewState::Failed(e) => card(
+            "review-failed",
+            Some("alert"),
+            Some("error"),
+            "The user could not be read",
+            view! {
                 <p>{e.advice.what_happened.clone()}</p>
                 {what_to_do(e.advice.what_to_do.clone())}
-            </section>
-        }
-        .into_any(),
+            }
+            .into_any(),
+        ),
         ReviewState::Loaded(outcome) => view! { <ReviewCard outcome=*outcome/> }.into_any(),
-    }
     })
 }
 
