@@ -99,7 +99,12 @@ pub fn note(
 
 /// `<p><strong>"What to do: "</strong>text</p>`, the last line of every explanation.
 pub fn what_to_do(text: String) -> AnyView {
-    view! { <p><strong>"What to do: "</strong>{text}</p> }.into_any()
+    what_to_do_in(None, text)
+}
+
+/// [`what_to_do`] with a class on the paragraph.
+pub fn what_to_do_in(class: Option<&'static str>, text: String) -> AnyView {
+    view! { <p class=class><strong>"What to do: "</strong>{text}</p> }.into_any()
 }
 
 /// `<dt>label</dt><dd id=… class=…>body</dd>`: one fact of a `wf-facts` list.

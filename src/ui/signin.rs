@@ -47,8 +47,7 @@ fn sign_in(app: AppCtx, popup: bool, hint: Option<String>) {
     });
 }
 
-#[component]
-fn ExplanationBox(ex: Explanation) -> impl IntoView {
+fn explanation_box(ex: Explanation) -> AnyView {
     view! {
         <div class="card explanation" id="auth-error" role="alert">
             <h2 class="error">{ex.title}</h2>
@@ -56,6 +55,12 @@ fn ExplanationBox(ex: Explanation) -> impl IntoView {
             {what_to_do(ex.fix)}
         </div>
     }
+    .into_any()
+}
+
+/// The sign-in problem, if there is one.
+fn auth_error(app: AppCtx) -> AnyView {
+    dynamic(move || app.auth_error.get().map(explanation_box).into_any())
 }
 
 #[component]
@@ -71,7 +76,7 @@ pub fn SignedOutCard() -> impl IntoView {
         )
     });
     view! {
-        {dynamic(move || (app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })).into_any())}
+        {auth_error(app)}
         <section class="card" id="signed-out">
             <h2>"Sign in as an administrator"</h2>
             <p>
@@ -172,7 +177,7 @@ pub fn SessionEndedBanner() -> impl IntoView {
                      sign-in). Sign in again to carry on: everything on this page stays as it is."
                 </p>
                 <button class="primary" id="sign-in-again" on:click=renew>"Sign in again"</button>
-                {dynamic(move || (app.auth_error.get().map(|ex| view! { <ExplanationBox ex=ex/> })).into_any())}
+                {auth_error(app)}
             </div>
         }.into_any())}
     }

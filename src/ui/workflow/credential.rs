@@ -98,10 +98,13 @@ fn show_button(flow: Flow) -> AnyView {
     )
 }
 
-#[component]
-fn ModeChoice(mode: CredentialMode, id: &'static str, label: &'static str) -> impl IntoView {
-    let app = use_app();
-    let flow = use_flow();
+fn mode_choice(
+    app: AppCtx,
+    flow: Flow,
+    mode: CredentialMode,
+    id: &'static str,
+    label: &'static str,
+) -> AnyView {
     view! {
         <label class="wf-choice">
             <input
@@ -114,6 +117,7 @@ fn ModeChoice(mode: CredentialMode, id: &'static str, label: &'static str) -> im
             " " {label}
         </label>
     }
+    .into_any()
 }
 
 #[component]
@@ -285,10 +289,10 @@ pub fn CredentialStep() -> impl IntoView {
             <h2>"3. Credential"</h2>
             <fieldset class="wf-modes" id="credential-mode">
                 <legend class="muted">"What the user gets"</legend>
-                <ModeChoice mode=CredentialMode::Password id="mode-password" label="Generated password"/>
-                <ModeChoice mode=CredentialMode::Passphrase id="mode-passphrase" label="Generated passphrase"/>
-                <ModeChoice mode=CredentialMode::Typed id="mode-typed" label="A password I type"/>
-                <ModeChoice mode=CredentialMode::Tap id="mode-tap" label="Temporary Access Pass"/>
+                {mode_choice(app, flow, CredentialMode::Password, "mode-password", "Generated password")}
+                {mode_choice(app, flow, CredentialMode::Passphrase, "mode-passphrase", "Generated passphrase")}
+                {mode_choice(app, flow, CredentialMode::Typed, "mode-typed", "A password I type")}
+                {mode_choice(app, flow, CredentialMode::Tap, "mode-tap", "Temporary Access Pass")}
             </fieldset>
             {dynamic(move || (match flow.mode.get() {
                 CredentialMode::Password | CredentialMode::Passphrase => generated().into_any(),

@@ -11,7 +11,7 @@ use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
 use crate::ui::controls::{
-    button, capital, card, dynamic, fact, list, note, para, span, what_to_do,
+    button, capital, card, dynamic, fact, list, note, para, span, what_to_do, what_to_do_in,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
@@ -155,12 +155,11 @@ pub fn ReviewStep() -> impl IntoView {
             }
             .into_any(),
         ),
-        ReviewState::Loaded(outcome) => view! { <ReviewCard outcome=*outcome/> }.into_any(),
+        ReviewState::Loaded(outcome) => untrack(|| review_card(*outcome)),
     })
 }
 
-#[component]
-fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
+fn review_card(outcome: ReviewOutcome) -> AnyView {
     let app = use_app();
     let flow = use_flow();
     let u = outcome.target.clone();
@@ -252,16 +251,17 @@ fn ReviewCard(outcome: ReviewOutcome) -> impl IntoView {
             {list(Some("warning"), Some("review-notes"), false, notes)}
             {dynamic(admin_missing)}
             {dynamic(move || (match flow.base_plan.get() {
-                Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="refusal"/> }.into_any(),
+                Some(Err(refusal)) => refusal_box(refusal, "refusal"),
                 Some(Ok(_)) => match flow.plan.get() {
-                    Some(Ok(plan)) => view! { <PlanBox plan=plan/> }.into_any(),
-                    Some(Err(refusal)) => view! { <RefusalBox refusal=refusal id="plan-refusal"/> }.into_any(),
+                    Some(Ok(plan)) => plan_box(plan),
+                    Some(Err(refusal)) => refusal_box(refusal, "plan-refusal"),
                     None => ().into_any(),
                 },
                 None => ().into_any(),
             }).into_any())}
         </section>
     }
+    .into_any()
 }
 
 /// The target's sign-in methods, and the TAP recommendation when they have only a password.
@@ -296,20 +296,19 @@ fn methods_view(app: AppCtx, flow: Flow, outcome: &ReviewOutcome) -> (AnyView, A
     }
 }
 
-#[component]
-fn RefusalBox(refusal: Refusal, id: &'static str) -> impl IntoView {
+fn refusal_box(refusal: Refusal, id: &'static str) -> AnyView {
     view! {
         <div class="wf-refusal" id=id role="alert">
             <h3 class="error">"Handover will not do this"</h3>
             <p class="refusal-message">{refusal.message}</p>
-            <p class="refusal-what-to-do"><strong>"What to do: "</strong>{refusal.what_to_do}</p>
+            {what_to_do_in(Some("refusal-what-to-do"), refusal.what_to_do)}
             <p class="muted">"Nothing has been changed."</p>
         </div>
     }
+    .into_any()
 }
 
-#[component]
-fn PlanBox(plan: Plan) -> impl IntoView {
+fn plan_box(plan: Plan) -> AnyView {
     let warnings = plan
         .warnings
         .iter()
@@ -332,4 +331,5 @@ fn PlanBox(plan: Plan) -> impl IntoView {
             {has_warnings.then(|| view! { <ul id="plan-warnings">{warnings}</ul> })}
         </div>
     }
+    .into_any()
 }
