@@ -5,15 +5,12 @@
 
 use leptos::prelude::*;
 
-use super::state::use_flow;
+use super::state::Flow;
 use crate::ui::controls::dynamic;
-use crate::ui::use_app;
+use crate::ui::AppCtx;
 
 /// The printable sheet; rendered only while the credential is still in memory.
-#[component]
-pub fn PrintSheet() -> impl IntoView {
-    let flow = use_flow();
-    let app = use_app();
+pub fn print_sheet(app: AppCtx, flow: Flow) -> AnyView {
     let info = move || flow.run_info.get();
     let name = move || {
         info()
@@ -91,4 +88,5 @@ pub fn PrintSheet() -> impl IntoView {
                 Nobody from IT will ever ask you for your password."</p>
         </section>
     }
+    .into_any()
 }

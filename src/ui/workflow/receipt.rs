@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use super::actions::{json_download_href, print_page, CopyButton};
 use super::email::{compose, compose_details};
-use super::print::PrintSheet;
+use super::print::print_sheet;
 use super::review::{path_token, short_time};
 use super::run::{keeps_credential, kind_of, on_event, receipt_of};
 use super::state::{use_flow, Flow, ReviewState, Stage};
@@ -291,7 +291,7 @@ pub fn ReceiptView() -> impl IntoView {
     let flow = use_flow();
     dynamic(move || {
         (flow.stage.get() == Stage::Finished)
-            .then(|| flow.receipt.get().map(|r| view! { <Finished receipt=r/> }))
+            .then(|| flow.receipt.get().map(|r| untrack(|| finished(r))))
             .flatten()
             .into_any()
     })
@@ -360,8 +360,7 @@ fn or_not_given(v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| "not given".into())
 }
 
-#[component]
-fn Finished(receipt: Receipt) -> impl IntoView {
+fn finished(receipt: Receipt) -> AnyView {
     let app = use_app();
     let flow = use_flow();
     let r = receipt;
@@ -521,7 +520,7 @@ fn Finished(receipt: Receipt) -> impl IntoView {
                 {button("sealed-hide", None, "I have read it to them: hide it".into_any(), Box::new(move || flow.unlock_passphrase.set(None)))}
             </section>
         })).into_any())}
-        <Aftermath/>
+        {aftermath(app, flow)}
         <section class="card wf-card" id="after">
             {button("reset-another", Some("primary"), "Reset another user".into_any(), Box::new(move || flow.start_over()))}
             <span class="muted">" Clears the credential and everything about this reset from the page."</span>
@@ -545,13 +544,11 @@ fn Finished(receipt: Receipt) -> impl IntoView {
             ))}
         </section>
     }
+    .into_any()
 }
 
 /// What to do after the run: the credential to hand over, retry, or the reason it failed.
-#[component]
-fn Aftermath() -> impl IntoView {
-    let app = use_app();
-    let flow = use_flow();
+fn aftermath(app: AppCtx, flow: Flow) -> AnyView {
     let credential_text = move || {
         flow.run_credential
             .with(|c| c.as_ref().map(|s| s.expose_secret().to_owned()))
@@ -621,7 +618,7 @@ fn Aftermath() -> impl IntoView {
                             )}
                         })}
                     </p>
-                    <PrintSheet/>
+                    {print_sheet(app, flow)}
                 </section>
             }
         })
@@ -666,4 +663,5 @@ fn Aftermath() -> impl IntoView {
         {dynamic(move || failure().into_any())}
         {dynamic(move || para(Some("card wf-card"), Some("after-note"), Some("status"), flow.after_note.get()))}
     }
+    .into_any()
 }
