@@ -24,7 +24,8 @@ commands:
            native unit tests, browser tests in headless Chromium, end-to-end tests
   build    install what is missing and write the release page to dist/ for a static host
   weigh    build the release page, then weigh it as the test stage does: gzip -9 of every file
-           in dist/, the total against issue #8's budget, failing above the ceiling
+           in dist/, the total against issue #8's budget, failing above the ceiling;
+           `weigh --dist DIR` weighs an existing build in DIR instead, without building
   tools    only install what is missing (wasm32 target, Trunk, wasm-bindgen, wasm-opt, Chromium)
   bench    build the release page, then measure it: bytes per file (raw, gzip -9, brotli 11),
            time to the first interactive screen in headless Chromium, and round trips and wall
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
         Some("demo") => demo(&root, &args[1..]),
         Some("test") => test(&root),
         Some("build") => build(&root).map(|_| ()),
-        Some("weigh") => build(&root).and_then(|dist| budget::enforce(&dist)),
+        Some("weigh") => weigh(&root, &args[1..]),
         Some("tools") => Tools::ensure(&root, true).map(|_| ()),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("-h" | "--help" | "help") => {
@@ -81,7 +82,7 @@ fn build_page(root: &Path, tools: &Tools) -> Result<PathBuf, String> {
         "Building the page in release with Trunk (cold: a few minutes; warm: seconds)",
         || {
             let mut cmd = Command::new(&tools.trunk);
-            tools::size_build_env(&mut cmd);
+            tools::size_build_env(root, &mut cmd)?;
             cmd.args(["build", "--release", "--offline", "--dist"])
                 .arg(&dist)
                 .env("PATH", tools.path_env())
@@ -100,6 +101,16 @@ fn build(root: &Path) -> Result<PathBuf, String> {
     println!("\nThe release page is in {}:", dist.display());
     ui::print_dist_listing(&dist)?;
     Ok(dist)
+}
+
+fn weigh(root: &Path, args: &[String]) -> Result<(), String> {
+    match args {
+        [] => build(root).and_then(|dist| budget::enforce(&dist)),
+        [flag, dir] if flag == "--dist" => budget::enforce(Path::new(dir)),
+        _ => Err(format!(
+            "weigh takes no options but `--dist DIR`\n\n{USAGE}"
+        )),
+    }
 }
 
 fn demo(root: &Path, args: &[String]) -> Result<(), String> {

@@ -190,18 +190,68 @@ fn std_library_dir() -> Result<PathBuf, String> {
     Ok(PathBuf::from(sysroot).join("lib/rustlib/src/rust/library"))
 }
 
-/// The environment of the release page build (issue #8, page weight). The standard library is
-/// compiled with the page (`build-std`) with `panic = "immediate-abort"`: a panic traps at once,
-/// so no panic message, location or formatting code is in the wasm. The page already built with
-/// `panic = "abort"` and installs no panic hook, so a panic looked the same before: the wasm
-/// stops. Both are unstable Cargo features: `RUSTC_BOOTSTRAP=1` lets this stable toolchain use
-/// them for this one build; the std source is rustup's rust-src of the same compiler, with the
-/// dependencies its own Cargo.lock pins. Every other build (clippy, tests) is plain stable.
-pub fn size_build_env(cmd: &mut Command) -> &mut Command {
-    cmd.env("RUSTC_BOOTSTRAP", "1")
+/// The environment of the release page build (issue #8, page weight), each part measured by
+/// `cargo xtask weigh` (README, Page weight):
+/// - the standard library is compiled with the page (`build-std`) with
+///   `panic = "immediate-abort"`: a panic traps at once, so no panic message, location or
+///   formatting code is in the wasm. The page already built with `panic = "abort"` and installs
+///   no panic hook, so a panic looked the same before: the wasm stops;
+/// - with std's `optimize_for_size` feature, its smaller variants of the same algorithms;
+/// - with `-Zinline-mir=no`, so LLVM alone decides what to inline (at opt-level "z").
+///
+/// These are unstable features: `RUSTC_BOOTSTRAP=1` lets this stable toolchain use them for this
+/// one build; the std source is rustup's rust-src of the same compiler, with the dependencies its
+/// own Cargo.lock pins. Every other build (clippy, tests) is plain stable.
+pub fn size_build_env<'c>(root: &Path, cmd: &'c mut Command) -> Result<&'c mut Command, String> {
+    let mut flags = wasm_config_rustflags(root)?;
+    flags.push("-Zinline-mir=no".to_string());
+    Ok(cmd
+        .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+        .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
         .env("CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT", "true")
         .env("CARGO_PROFILE_RELEASE_PANIC", "immediate-abort")
+        // Replaces the config's rustflags for this build, so it carries them too.
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f")))
+}
+
+/// The `rustflags` that `.cargo/config.toml` gives wasm32 builds, read from the file itself so the
+/// release build cannot drift from it (`CARGO_ENCODED_RUSTFLAGS` replaces them).
+fn wasm_config_rustflags(root: &Path) -> Result<Vec<String>, String> {
+    let path = root.join(".cargo/config.toml");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_wasm_rustflags(&text).ok_or_else(|| {
+        format!(
+            "{} has no `rustflags = [\"…\"]` line under [target.wasm32-unknown-unknown]",
+            path.display()
+        )
+    })
+}
+
+fn parse_wasm_rustflags(config: &str) -> Option<Vec<String>> {
+    let mut in_wasm = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_wasm = line == "[target.wasm32-unknown-unknown]";
+        } else if in_wasm {
+            if let Some(list) = line.strip_prefix("rustflags") {
+                let list = list.trim_start().strip_prefix('=')?.trim();
+                let inner = list.strip_prefix('[')?.strip_suffix(']')?;
+                return inner
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| {
+                        item.strip_prefix('"')
+                            .and_then(|i| i.strip_suffix('"'))
+                            .map(str::to_string)
+                    })
+                    .collect();
+            }
+        }
+    }
+    None
 }
 
 /// First line of `tool --version`, or None when the tool is absent or broken.
@@ -247,7 +297,37 @@ fn parse_locked_version(lock: &str, package: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_locked_version;
+    use super::{parse_locked_version, parse_wasm_rustflags, wasm_config_rustflags};
+
+    #[test]
+    fn wasm_rustflags_read_from_the_config() {
+        let config = "[alias]\nx = \"run\"\n\n[target.wasm32-unknown-unknown]\nrunner = \"r\"\n# note\nrustflags = [\"--cfg\", \"erase_components\"]\n";
+        assert_eq!(
+            parse_wasm_rustflags(config),
+            Some(vec!["--cfg".to_string(), "erase_components".to_string()])
+        );
+        // Another target's rustflags are not the page's.
+        assert_eq!(
+            parse_wasm_rustflags("[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ca\"]\n"),
+            None
+        );
+        // A value that is not a list of plain strings is refused, not half read.
+        assert_eq!(
+            parse_wasm_rustflags("[target.wasm32-unknown-unknown]\nrustflags = [\"a\", b]\n"),
+            None
+        );
+        // The project's own config: the page's build must keep erase_components.
+        let own = wasm_config_rustflags(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            own.windows(2).any(|w| w == ["--cfg", "erase_components"]),
+            "{own:?}"
+        );
+    }
 
     #[test]
     fn reads_the_exact_package_not_a_prefix() {
