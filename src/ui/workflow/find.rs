@@ -140,9 +140,9 @@ pub fn FindStep() -> impl IntoView {
         }
         FindState::Done(FindOutcome::Failed { failure, advice }) => view! {
             <div id="find-failed" class="error" role="alert">
-                <p>"The search failed: " {advice.what_happened}</p>
-                <p>{advice.what_to_do}</p>
-                <p class="muted mono">{failure.to_string()}</p>
+                {para(None, None, None, Some(["The search failed: ", &advice.what_happened].concat()))}
+                {para(None, None, None, Some(advice.what_to_do))}
+                {para(Some("muted mono"), None, None, Some(failure.to_string()))}
             </div>
         }
         .into_any(),
