@@ -12,7 +12,9 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{button, checkbox_row, dynamic, error_note, list, note, text_row};
+use crate::ui::controls::{
+    button, checkbox_row, dynamic, error_note, list, note, para, text_row,
+};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -250,13 +252,21 @@ pub fn CredentialStep() -> impl IntoView {
                     v.iter().map(ToString::to_string).collect(),
                 ),
                 None => match bits() {
-                    Some(b) => view! {
-                        <p class="ok" id="credential-policy-ok">
-                            "Meets the Entra ID password policy. Estimated strength: about " {b.round() as u32}
-                            " bits (" {strength_label(b)} "); a password a person chose is usually weaker than that."
-                        </p>
-                    }
-                    .into_any(),
+                    Some(b) => para(
+                        Some("ok"),
+                        Some("credential-policy-ok"),
+                        None,
+                        Some(
+                            [
+                                "Meets the Entra ID password policy. Estimated strength: about ",
+                                &(b.round() as u32).to_string(),
+                                " bits (",
+                                strength_label(b),
+                                "); a password a person chose is usually weaker than that.",
+                            ]
+                            .concat(),
+                        ),
+                    ),
                     None => ().into_any(),
                 },
             }).into_any())}

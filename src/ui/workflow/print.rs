@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::state::Flow;
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, fact};
 use crate::ui::AppCtx;
 
 /// The printable sheet; rendered only while the credential is still in memory.
@@ -75,10 +75,8 @@ pub fn print_sheet(app: AppCtx, flow: Flow) -> AnyView {
             <p class="print-from">{dynamic(move || product().into_any())}</p>
             <h2>"Your Microsoft 365 account"</h2>
             <dl>
-                <dt>"Name"</dt>
-                <dd id="print-name">{dynamic(move || name().into_any())}</dd>
-                <dt>"Username"</dt>
-                <dd class="mono" id="print-upn">{dynamic(move || upn().into_any())}</dd>
+                {fact("Name", Some("print-name"), None, dynamic(move || name().into_any()))}
+                {fact("Username", Some("print-upn"), Some("mono"), dynamic(move || upn().into_any()))}
                 <dt>{dynamic(move || label().into_any())}</dt>
                 <dd class="mono print-secret" id="print-credential-value">{dynamic(move || credential().into_any())}</dd>
             </dl>

@@ -570,8 +570,8 @@ fn aftermath(app: AppCtx, flow: Flow) -> AnyView {
     let problem = move || {
         failure_advice(flow).map(|(reason, advice)| {
             view! {
-                <p class="wf-reason">{reason}</p>
-                <p>{advice.what_happened}</p>
+                {para(Some("wf-reason"), None, None, Some(reason))}
+                {para(None, None, None, Some(advice.what_happened))}
                 {what_to_do(advice.what_to_do)}
             }
         })
