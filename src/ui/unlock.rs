@@ -12,7 +12,7 @@ use super::workflow::actions::CopyButton;
 use crate::auth::browser;
 use crate::credential::sealed::{normalize_passphrase, LinkError, SealedLink};
 use crate::secret::Secret;
-use crate::ui::controls::dynamic;
+use crate::ui::controls::{dynamic, note};
 
 /// Reads a sealed link from `location.hash` and clears it from the address bar and the
 /// current history entry (`history.replaceState`). `None`: the page was not opened with one.
@@ -102,7 +102,7 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
                     Some(p) => view! {
                         <p>"Sign in with this password; you will be asked to choose a new one."</p>
                         <p><code class="secret mono" id="unlock-password">{p}</code> " " <CopyButton id="unlock-copy" text=copy/></p>
-                        <p class="muted">"Close this page once you have signed in: the password is not kept anywhere."</p>
+                        {note(true, "muted", None, None, "Close this page once you have signed in: the password is not kept anywhere.")}
                     }.into_any(),
                     None => view! {
                         <p>"Type the passphrase IT read to you by phone. The password is decrypted in this \

@@ -12,9 +12,7 @@ use crate::credential::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES, UI_MAX_LENGTH, UI_MIN_LENGTH,
 };
 use crate::secret::Secret;
-use crate::ui::controls::{
-    button, checkbox_row, dynamic, error_note, list, note, para, text_row,
-};
+use crate::ui::controls::{button, checkbox_row, dynamic, error_note, list, note, para, text_row};
 use crate::ui::{use_app, AppCtx};
 
 /// Draws a new password or passphrase for the reviewed target (the old one is zeroized).
@@ -274,11 +272,9 @@ pub fn CredentialStep() -> impl IntoView {
     };
     let tap = move || {
         view! {
-            <p class="muted">
-                "Instead of a password, the user gets a Temporary Access Pass: a time-limited code that lets them \
+            {note(true, "muted", None, None, "Instead of a password, the user gets a Temporary Access Pass: a time-limited code that lets them \
                  sign in and register their own sign-in methods. Their password stays as it is. The pass is \
-                 created when you confirm, shown once, and put in the email."
-            </p>
+                 created when you confirm, shown once, and put in the email.")}
             <div class="wf-row">
                 <label for="tap-lifetime">"Lifetime (minutes)"</label>
                 <input

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, error_note, note, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, error_note, note, span, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -352,9 +352,7 @@ pub fn EmailStep() -> impl IntoView {
             {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
                 {dynamic(move || error_note("email-split-problem", flow.split_problem()))}
-                <p class="muted" id="email-split-note">
-                    "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went."
-                </p>
+                {note(true, "muted", Some("email-split-note"), None, "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went.")}
             })).into_any())}
             {text_row("email-subject", "Subject", "text", None, false, flow.subject)}
             {dynamic(move || (app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
@@ -385,11 +383,9 @@ pub fn EmailStep() -> impl IntoView {
                 "The copy in your Sent Items would hold the credential for as long as it is kept.",
             ))}
             <h3>"Preview"</h3>
-            <p class="muted">
-                "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run."
-            </p>
+            {note(true, "muted", None, None, "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run.")}
             <p class="wf-preview-head">
-                <span class="muted">"Subject: "</span><span id="email-preview-subject">{dynamic(move || (flow.subject.get()).into_any())}</span>
+                {span("muted", "Subject: ")}<span id="email-preview-subject">{dynamic(move || (flow.subject.get()).into_any())}</span>
             </p>
             <iframe
                 id="email-preview"

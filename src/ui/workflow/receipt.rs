@@ -18,7 +18,7 @@ use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
 use crate::ui::controls::{
-    busy_button, button, capital, card, dynamic, fact, list, note, para, what_to_do,
+    busy_button, button, capital, card, dynamic, fact, list, note, para, span, what_to_do,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
@@ -406,9 +406,9 @@ fn finished(receipt: Receipt) -> AnyView {
                 <li data-step=s.step.name()>
                     {head}
                     <br/>
-                    <span class="muted">"request-id "</span>
+                    {span("muted", "request-id ")}
                     <code class="request-id">{s.request_id.clone().unwrap_or_else(|| "not readable".into())}</code>
-                    <span class="muted">" client-request-id "</span>
+                    {span("muted", " client-request-id ")}
                     <code class="client-request-id">{s.client_request_id.clone()}</code>
                 </li>
             }
@@ -452,7 +452,7 @@ fn finished(receipt: Receipt) -> AnyView {
                     Box::new(move || audit_looking.get()),
                     Box::new(move || find_audit_entry(app, flow, audit_looking, audit_note)),
                 )}
-                <span class="muted">" Looks up Entra's own record of this reset and links it into the receipt."</span>
+                {span("muted", " Looks up Entra's own record of this reset and links it into the receipt.")}
             </p>
             {dynamic(move || para(None, Some("entra-audit-note"), Some("status"), audit_note.get()))}
         }
@@ -508,22 +508,22 @@ fn finished(receipt: Receipt) -> AnyView {
                 <a id="receipt-download" class="button" download=file href=json_download_href(&json)>
                     "Download the receipt (JSON)"
                 </a>
-                <span class="muted">" The receipt never contains the password or the pass."</span>
+                {span("muted", " The receipt never contains the password or the pass.")}
             </p>
         </section>
         {dynamic(move || (flow.unlock_passphrase.with(|p| p.as_ref().map(|p| p.expose_secret().to_owned())).map(|p| view! {
             <section class="card wf-card" id="sealed-handover">
                 <h3>"Read this passphrase to the user by phone"</h3>
                 <p><code class="secret mono" id="sealed-passphrase">{p}</code></p>
-                <p class="muted">"The email holds only a sealed link; this passphrase opens it. Do not email \
-                    or chat it. It is shown only here and leaves the page when you hide it or reset another user."</p>
+                {note(true, "muted", None, None, "The email holds only a sealed link; this passphrase opens it. Do not email \
+                    or chat it. It is shown only here and leaves the page when you hide it or reset another user.")}
                 {button("sealed-hide", None, "I have read it to them: hide it".into_any(), Box::new(move || flow.unlock_passphrase.set(None)))}
             </section>
         })).into_any())}
         {aftermath(app, flow)}
         <section class="card wf-card" id="after">
             {button("reset-another", Some("primary"), "Reset another user".into_any(), Box::new(move || flow.start_over()))}
-            <span class="muted">" Clears the credential and everything about this reset from the page."</span>
+            {span("muted", " Clears the credential and everything about this reset from the page.")}
             {dynamic(move || ({
                 let back = matches!(flow.receipt.get().map(|r| r.next_action), Some(NextAction::FixAndRetry | NextAction::SignInAgain));
                 back.then(|| view! {
@@ -603,7 +603,7 @@ fn aftermath(app: AppCtx, flow: Flow) -> AnyView {
                         <dt>{dynamic(move || label().into_any())}</dt>
                         <dd><code id="handover-credential" class="secret">{dynamic(move || credential_text().into_any())}</code></dd>
                     </dl>
-                    <p class="muted">"Sign in at https://www.office.com; the user must change the password at the first sign-in."</p>
+                    {note(true, "muted", None, None, "Sign in at https://www.office.com; the user must change the password at the first sign-in.")}
                     <p class="wf-actions no-print">
                         <CopyButton id="copy-credential" text=copy/>
                         " "

@@ -195,8 +195,13 @@ fn review_card(outcome: ReviewOutcome) -> AnyView {
         .into_any()
     };
     let roles = if rows.is_empty() {
-        view! { <p class="muted" id="review-no-roles">"No admin roles, active or eligible."</p> }
-            .into_any()
+        note(
+            true,
+            "muted",
+            Some("review-no-roles"),
+            None,
+            "No admin roles, active or eligible.",
+        )
     } else {
         view! {
             <ul id="review-roles">
@@ -302,7 +307,7 @@ fn refusal_box(refusal: Refusal, id: &'static str) -> AnyView {
             <h3 class="error">"Handover will not do this"</h3>
             <p class="refusal-message">{refusal.message}</p>
             {what_to_do_in(Some("refusal-what-to-do"), refusal.what_to_do)}
-            <p class="muted">"Nothing has been changed."</p>
+            {note(true, "muted", None, None, "Nothing has been changed.")}
         </div>
     }
     .into_any()
