@@ -88,7 +88,7 @@ pub fn para(
 /// `<p class=… id=… role=…>text</p>` of fixed text while `when`, nothing otherwise.
 pub fn note(
     when: bool,
-    class: &'static str,
+    class: Option<&'static str>,
     id: Option<&'static str>,
     role: Option<&'static str>,
     text: &'static str,
@@ -161,6 +161,11 @@ pub fn busy_button(
         <button type="button" id=id disabled=busy on:click=move |_| click()>{label}</button>
     }
     .into_any()
+}
+
+/// `<h3>text</h3>`.
+pub fn h3(text: &'static str) -> AnyView {
+    view! { <h3>{text}</h3> }.into_any()
 }
 
 /// `<ul class=… id=…>` of one `<li>` per text; nothing when there are none, unless

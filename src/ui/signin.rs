@@ -79,16 +79,12 @@ pub fn SignedOutCard() -> impl IntoView {
         {auth_error(app)}
         <section class="card" id="signed-out">
             <h2>"Sign in as an administrator"</h2>
-            <p>
-                "Handover signs you in to Microsoft Entra ID from this page. Your tokens stay in \
-                 this tab's memory and are forgotten when you close it or sign out."
-            </p>
+            {note(true, None, None, None, "Handover signs you in to Microsoft Entra ID from this page. Your tokens stay in \
+                 this tab's memory and are forgotten when you close it or sign out.")}
             <button class="primary" id="sign-in" on:click=move |_| sign_in(app, popup, None)>
                 {if popup { "Sign in (opens a window)" } else { "Sign in with Microsoft" }}
             </button>
-            {note(
-                popup,
-                "muted",
+            {note(popup, Some("muted"),
                 None,
                 None,
                 "Inside a portal, sign-in opens in a small window. If nothing happens, allow \
@@ -142,7 +138,7 @@ pub fn SignedInHeader() -> impl IntoView {
             <button id="sign-out" on:click=sign_out>"Sign out"</button>
             {show(has_missing, move || view! {
                 <div class="warning" id="missing-permissions" role="status">
-                    <p>"Some features are unavailable because the app was not granted their permission:"</p>
+                    {note(true, None, None, None, "Some features are unavailable because the app was not granted their permission:")}
                     <ul>
                         {dynamic(move || (missing().into_iter().map(|(feature, scope)| view! {
                             <li data-feature=feature.name()>
@@ -172,10 +168,8 @@ pub fn SessionEndedBanner() -> impl IntoView {
     view! {
         {show(ended, move || view! {
             <div class="card warning" id="session-ended" role="alert">
-                <p>
-                    "Your sign-in session has ended (Microsoft ends browser sessions 24 hours after \
-                     sign-in). Sign in again to carry on: everything on this page stays as it is."
-                </p>
+                {note(true, None, None, None, "Your sign-in session has ended (Microsoft ends browser sessions 24 hours after \
+                     sign-in). Sign in again to carry on: everything on this page stays as it is.")}
                 <button class="primary" id="sign-in-again" on:click=renew>"Sign in again"</button>
                 {auth_error(app)}
             </div>

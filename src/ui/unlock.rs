@@ -100,13 +100,13 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
                 <h2>"Your temporary password"</h2>
                 {dynamic(move || (match password.with(|p| p.as_ref().map(|s| s.expose_secret().to_owned())) {
                     Some(p) => view! {
-                        <p>"Sign in with this password; you will be asked to choose a new one."</p>
+                        {note(true, None, None, None, "Sign in with this password; you will be asked to choose a new one.")}
                         <p><code class="secret mono" id="unlock-password">{p}</code> " " <CopyButton id="unlock-copy" text=copy/></p>
-                        {note(true, "muted", None, None, "Close this page once you have signed in: the password is not kept anywhere.")}
+                        {note(true, Some("muted"), None, None, "Close this page once you have signed in: the password is not kept anywhere.")}
                     }.into_any(),
                     None => view! {
-                        <p>"Type the passphrase IT read to you by phone. The password is decrypted in this \
-                            browser; the link never leaves it."</p>
+                        {note(true, None, None, None, "Type the passphrase IT read to you by phone. The password is decrypted in this \
+                            browser; the link never leaves it.")}
                         <form id="unlock-form" on:submit=submit>
                             <label for="unlock-passphrase">"Passphrase"</label>
                             <input id="unlock-passphrase" type="text" autocomplete="off" spellcheck="false"

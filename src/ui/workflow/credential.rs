@@ -272,7 +272,7 @@ pub fn CredentialStep() -> impl IntoView {
     };
     let tap = move || {
         view! {
-            {note(true, "muted", None, None, "Instead of a password, the user gets a Temporary Access Pass: a time-limited code that lets them \
+            {note(true, Some("muted"), None, None, "Instead of a password, the user gets a Temporary Access Pass: a time-limited code that lets them \
                  sign in and register their own sign-in methods. Their password stays as it is. The pass is \
                  created when you confirm, shown once, and put in the email.")}
             <div class="wf-row">
@@ -306,9 +306,7 @@ pub fn CredentialStep() -> impl IntoView {
                 CredentialMode::Tap => tap().into_any(),
             }).into_any())}
             {dynamic(move || error_note("credential-problem", flow.credential_problem(&app)))}
-            {dynamic(move || note(
-                flow.mode.get() != CredentialMode::Tap,
-                "muted",
+            {dynamic(move || note(flow.mode.get() != CredentialMode::Tap, Some("muted"),
                 None,
                 None,
                 "The user must change it at their next sign-in.",

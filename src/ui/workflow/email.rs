@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::state::{use_flow, CredentialMode, Flow, MailPlan};
 use crate::graph::{MailAddress, MailMessage, User};
 use crate::secret::Secret;
-use crate::ui::controls::{checkbox_row, dynamic, error_note, note, span, text_row};
+use crate::ui::controls::{checkbox_row, dynamic, error_note, h3, note, span, text_row};
 use crate::ui::{use_app, AppCtx};
 use crate::welcome::{render_half, CredentialKind, Half, WelcomeFields, WelcomeTemplate};
 
@@ -323,17 +323,13 @@ pub fn EmailStep() -> impl IntoView {
         view! {
             {text_row("email-to", "To", "email", Some("the user's personal address"), true, flow.to)}
             {dynamic(move || choices().into_any())}
-            {dynamic(move || note(
-                other_mails().is_empty(),
-                "muted",
+            {dynamic(move || note(other_mails().is_empty(), Some("muted"),
                 Some("email-no-alternate"),
                 None,
                 "The user has no alternate email address on file: type one.",
             ))}
             {dynamic(move || error_note("email-to-problem", to_problem()))}
-            {dynamic(move || note(
-                own_mailbox(),
-                "warning",
+            {dynamic(move || note(own_mailbox(), Some("warning"),
                 Some("email-own-mailbox"),
                 Some("status"),
                 "This is the user's own new mailbox: they cannot open it until they have signed in with \
@@ -341,9 +337,7 @@ pub fn EmailStep() -> impl IntoView {
             ))}
             {text_row("email-cc", "Cc (optional)", "text", Some("their manager or the helpdesk"), true, flow.cc)}
             {dynamic(move || error_note("email-cc-problem", cc_problem()))}
-            {dynamic(move || note(
-                !flow.cc.get().trim().is_empty(),
-                "warning",
+            {dynamic(move || note(!flow.cc.get().trim().is_empty(), Some("warning"),
                 None,
                 None,
                 "Everyone in cc receives the credential too.",
@@ -352,7 +346,7 @@ pub fn EmailStep() -> impl IntoView {
             {dynamic(move || (flow.split.get().then(|| view! {
                 {text_row("email-split-to", "Credential to", "email", Some("their manager or the helpdesk"), true, flow.split_to)}
                 {dynamic(move || error_note("email-split-problem", flow.split_problem()))}
-                {note(true, "muted", Some("email-split-note"), None, "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went.")}
+                {note(true, Some("muted"), Some("email-split-note"), None, "To gets the username and sign-in links only; this address gets the credential (with the cc), after the first message went. Each names where the other went.")}
             })).into_any())}
             {text_row("email-subject", "Subject", "text", None, false, flow.subject)}
             {dynamic(move || (app.config.with_value(|c| c.as_ref().and_then(|c| c.encryption.clone())).map(|rule| view! {
@@ -364,9 +358,7 @@ pub fn EmailStep() -> impl IntoView {
             })).into_any())}
             {dynamic(move || ((flow.mode.get() != CredentialMode::Tap).then(|| view! {
                 {checkbox_row("email-sealed", flow.sealed, " Send a sealed link instead of the password")}
-                {dynamic(move || note(
-                    flow.sealed.get(),
-                    "muted",
+                {dynamic(move || note(flow.sealed.get(), Some("muted"),
                     Some("email-sealed-note"),
                     None,
                     "The email carries a link to this page with the password encrypted in it (AES-256-GCM, \
@@ -375,15 +367,13 @@ pub fn EmailStep() -> impl IntoView {
                 ))}
             })).into_any())}
             {checkbox_row("email-save-sent", flow.save_sent, " Keep a copy in my Sent Items")}
-            {dynamic(move || note(
-                flow.save_sent.get(),
-                "warning",
+            {dynamic(move || note(flow.save_sent.get(), Some("warning"),
                 Some("email-save-sent-warning"),
                 None,
                 "The copy in your Sent Items would hold the credential for as long as it is kept.",
             ))}
-            <h3>"Preview"</h3>
-            {note(true, "muted", None, None, "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run.")}
+            {h3("Preview")}
+            {note(true, Some("muted"), None, None, "Exactly what will be sent, except that the credential is masked here. Nothing in the preview can run.")}
             <p class="wf-preview-head">
                 {span("muted", "Subject: ")}<span id="email-preview-subject">{dynamic(move || (flow.subject.get()).into_any())}</span>
             </p>
@@ -407,9 +397,7 @@ pub fn EmailStep() -> impl IntoView {
             {dynamic(move || (if flow.send_email.get() {
                 fields().into_any()
             } else {
-                note(
-                    true,
-                    "muted",
+                note(true, Some("muted"),
                     Some("email-off"),
                     None,
                     "No email: after the run the credential is shown here to copy or print.",

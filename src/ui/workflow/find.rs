@@ -122,9 +122,7 @@ pub fn FindStep() -> impl IntoView {
     };
     let status = move || {
         match flow.find.get() {
-        FindState::Idle => note(
-            true,
-            "muted",
+        FindState::Idle => note(true, Some("muted"),
             None,
             None,
             "Type a name to search, or a full user principal name or email address.",

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::state::Flow;
-use crate::ui::controls::{dynamic, fact};
+use crate::ui::controls::{dynamic, fact, h3};
 use crate::ui::AppCtx;
 
 /// The printable sheet; rendered only while the credential is still in memory.
@@ -80,7 +80,7 @@ pub fn print_sheet(app: AppCtx, flow: Flow) -> AnyView {
                 <dt>{dynamic(move || label().into_any())}</dt>
                 <dd class="mono print-secret" id="print-credential-value">{dynamic(move || credential().into_any())}</dd>
             </dl>
-            <h3>"How to sign in"</h3>
+            {h3("How to sign in")}
             {dynamic(move || steps().into_any())}
             <p class="print-note">"Keep this sheet to yourself, and destroy it once you have signed in. \
                 Nobody from IT will ever ask you for your password."</p>

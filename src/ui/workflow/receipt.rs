@@ -18,7 +18,7 @@ use crate::graph::client::{send_once, RetryPolicy};
 use crate::graph::{Advice, GraphFailure};
 use crate::secret::Secret;
 use crate::ui::controls::{
-    busy_button, button, capital, card, dynamic, fact, list, note, para, span, what_to_do,
+    busy_button, button, capital, card, dynamic, fact, h3, list, note, para, span, what_to_do,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::entra_audit::{audit_lookup, read_audit_answer, RESET_ACTIVITY};
@@ -425,7 +425,7 @@ fn finished(receipt: Receipt) -> AnyView {
                 activity.push_str(&short_time(t));
             }
             view! {
-                <h3>"Entra's audit entry for this reset"</h3>
+                {h3("Entra's audit entry for this reset")}
                 <dl class="wf-facts" id="entra-audit" data-matched-by=e.matched_by>
                     <dt>"Entry id"</dt>
                     <dd><code id="entra-audit-id">{e.id.clone()}</code></dd>
@@ -502,7 +502,7 @@ fn finished(receipt: Receipt) -> AnyView {
             </dl>
             {list(Some("warning"), None, false, warnings)}
             {audit}
-            <h3>"Graph request ids (quote them to Microsoft support)"</h3>
+            {h3("Graph request ids (quote them to Microsoft support)")}
             <ul id="receipt-request-ids">{ids}</ul>
             <p class="wf-actions">
                 <a id="receipt-download" class="button" download=file href=json_download_href(&json)>
@@ -513,9 +513,9 @@ fn finished(receipt: Receipt) -> AnyView {
         </section>
         {dynamic(move || (flow.unlock_passphrase.with(|p| p.as_ref().map(|p| p.expose_secret().to_owned())).map(|p| view! {
             <section class="card wf-card" id="sealed-handover">
-                <h3>"Read this passphrase to the user by phone"</h3>
+                {h3("Read this passphrase to the user by phone")}
                 <p><code class="secret mono" id="sealed-passphrase">{p}</code></p>
-                {note(true, "muted", None, None, "The email holds only a sealed link; this passphrase opens it. Do not email \
+                {note(true, Some("muted"), None, None, "The email holds only a sealed link; this passphrase opens it. Do not email \
                     or chat it. It is shown only here and leaves the page when you hide it or reset another user.")}
                 {button("sealed-hide", None, "I have read it to them: hide it".into_any(), Box::new(move || flow.unlock_passphrase.set(None)))}
             </section>
@@ -535,9 +535,7 @@ fn finished(receipt: Receipt) -> AnyView {
                     }))}
                 })
             }).into_any())}
-            {dynamic(move || note(
-                app.session_ended.get(),
-                "warning",
+            {dynamic(move || note(app.session_ended.get(), Some("warning"),
                 None,
                 None,
                 "Your session ended: sign in again above before anything else.",
@@ -597,13 +595,13 @@ fn aftermath(app: AppCtx, flow: Flow) -> AnyView {
                             </div>
                         }
                     })}
-                    <h3>"Hand this over to the user"</h3>
+                    {h3("Hand this over to the user")}
                     <dl class="wf-facts">
                         {fact("Username", Some("handover-upn"), Some("mono"), dynamic(move || upn().into_any()))}
                         <dt>{dynamic(move || label().into_any())}</dt>
                         <dd><code id="handover-credential" class="secret">{dynamic(move || credential_text().into_any())}</code></dd>
                     </dl>
-                    {note(true, "muted", None, None, "Sign in at https://www.office.com; the user must change the password at the first sign-in.")}
+                    {note(true, Some("muted"), None, None, "Sign in at https://www.office.com; the user must change the password at the first sign-in.")}
                     <p class="wf-actions no-print">
                         <CopyButton id="copy-credential" text=copy/>
                         " "

@@ -11,7 +11,7 @@ use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
 use crate::ui::controls::{
-    button, capital, card, dynamic, fact, list, note, para, span, what_to_do, what_to_do_in,
+    button, capital, card, dynamic, fact, h3, list, note, para, span, what_to_do, what_to_do_in,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
@@ -197,7 +197,7 @@ fn review_card(outcome: ReviewOutcome) -> AnyView {
     let roles = if rows.is_empty() {
         note(
             true,
-            "muted",
+            Some("muted"),
             Some("review-no-roles"),
             None,
             "No admin roles, active or eligible.",
@@ -232,7 +232,7 @@ fn review_card(outcome: ReviewOutcome) -> AnyView {
                 None,
                 Some(["Your roles could not be read: ", &e].concat()),
             ),
-            None => note(true, "muted", None, None, "Reading your roles…"),
+            None => note(true, Some("muted"), None, None, "Reading your roles…"),
         }
     };
     view! {
@@ -283,7 +283,7 @@ fn methods_view(app: AppCtx, flow: Flow, outcome: &ReviewOutcome) -> (AnyView, A
             let advice = match recommend_tap {
                 Some(reason) => view! {
                     <div class="wf-advice" id="tap-advice" role="note">
-                        <h3>"Recommended: a Temporary Access Pass"</h3>
+                        {h3("Recommended: a Temporary Access Pass")}
                         <p>{reason}</p>
                         {button(
                             "tap-advice-use",
@@ -307,7 +307,7 @@ fn refusal_box(refusal: Refusal, id: &'static str) -> AnyView {
             <h3 class="error">"Handover will not do this"</h3>
             <p class="refusal-message">{refusal.message}</p>
             {what_to_do_in(Some("refusal-what-to-do"), refusal.what_to_do)}
-            {note(true, "muted", None, None, "Nothing has been changed.")}
+            {note(true, Some("muted"), None, None, "Nothing has been changed.")}
         </div>
     }
     .into_any()
@@ -322,7 +322,7 @@ fn plan_box(plan: Plan) -> AnyView {
     let has_warnings = !plan.warnings.is_empty();
     view! {
         <div class="wf-plan" id="plan" data-path=path_token(plan.path)>
-            <h3>"The plan"</h3>
+            {h3("The plan")}
             <p id="plan-path">
                 <strong>{capital(plan.path.describe())}</strong>
                 {match plan.path {
