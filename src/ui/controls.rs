@@ -163,6 +163,12 @@ pub fn busy_button(
     .into_any()
 }
 
+/// `" "` and a `<span class="badge badge-privileged" id=…>text</span>` while `when`.
+pub fn badge(when: bool, id: Option<&'static str>, text: &'static str) -> AnyView {
+    when.then(|| view! { " " <span class="badge badge-privileged" id=id>{text}</span> })
+        .into_any()
+}
+
 /// `<h3>text</h3>`.
 pub fn h3(text: &'static str) -> AnyView {
     view! { <h3>{text}</h3> }.into_any()

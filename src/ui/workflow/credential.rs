@@ -195,7 +195,7 @@ pub fn CredentialStep() -> impl IntoView {
                                 }
                             }
                         />
-                        <span id="credential-length-value">{dynamic(move || (flow.length.get()).into_any())} " characters"</span>
+                        <span id="credential-length-value">{dynamic(move || [flow.length.get().to_string().as_str(), " characters"].concat().into_any())}</span>
                     }
                     .into_any()
                 }}

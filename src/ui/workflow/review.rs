@@ -11,7 +11,8 @@ use super::state::{use_flow, CredentialMode, Flow, ReviewState};
 use crate::auth::browser;
 use crate::graph::User;
 use crate::ui::controls::{
-    button, capital, card, dynamic, fact, h3, list, note, para, span, what_to_do, what_to_do_in,
+    badge, button, capital, card, dynamic, fact, h3, list, note, para, span, what_to_do,
+    what_to_do_in,
 };
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::methods::{advise, MethodsAdvice};
@@ -210,8 +211,8 @@ fn review_card(outcome: ReviewOutcome) -> AnyView {
                     .map(|r| view! {
                         <li data-privileged=if r.privileged { "true" } else { "false" }>
                             {r.name} " "
-                            <span class="muted">"(" {r.how} ")"</span>
-                            {r.privileged.then(|| view! { " " <span class="badge badge-privileged">"privileged"</span> })}
+                            <span class="muted">{["(", r.how, ")"].concat()}</span>
+                            {badge(r.privileged, None, "privileged")}
                         </li>
                     })
                     .collect_view()}
@@ -240,7 +241,7 @@ fn review_card(outcome: ReviewOutcome) -> AnyView {
             <h2>
                 "2. Review: "
                 <span id="review-name">{u.label().to_owned()}</span>
-                {privileged.then(|| view! { " " <span class="badge badge-privileged" id="review-privileged">"Privileged"</span> })}
+                {badge(privileged, Some("review-privileged"), "Privileged")}
             </h2>
             <dl class="wf-facts">
                 {fact("User principal name", Some("review-upn"), Some("mono"), u.user_principal_name.clone().unwrap_or_default().into_any())}
