@@ -149,7 +149,14 @@ impl Map {
 
     /// Appends a member (for building a value to write).
     pub fn insert(&mut self, key: &str, value: impl Into<Value>) {
-        self.0.push((key.to_owned(), value.into()));
+        self.push(key, value.into());
+    }
+
+    /// [`Map::insert`]'s one non-generic body, kept out of line: the page's writers call
+    /// `insert` some sixty times.
+    #[inline(never)]
+    fn push(&mut self, key: &str, value: Value) {
+        self.0.push((key.to_owned(), value));
     }
 }
 

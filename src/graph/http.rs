@@ -52,8 +52,14 @@ impl Headers {
 
     /// Sets `name` to `value`, replacing any header of the same name (in any case).
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.set_string(name, value.into());
+    }
+
+    /// [`Headers::set`]'s one non-generic body.
+    #[inline(never)]
+    fn set_string(&mut self, name: &str, value: String) {
         self.0.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-        self.0.push((name.to_owned(), value.into()));
+        self.0.push((name.to_owned(), value));
     }
 
     /// Builder form of [`Headers::set`].
