@@ -34,6 +34,40 @@ fn pkce_matches_rfc_7636_appendix_b() {
 }
 
 #[test]
+fn sha256_matches_fips_180_vectors() {
+    let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert_eq!(
+        hex(sha256(b"")),
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+    assert_eq!(
+        hex(sha256(b"abc")),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+    // Two blocks (FIPS 180-2 appendix B.2).
+    assert_eq!(
+        hex(sha256(
+            b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        )),
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+    );
+}
+
+#[test]
+fn sha256_matches_the_sha2_crate_at_every_length_around_the_block_edges() {
+    use rand::RngExt;
+    use sha2::Digest;
+    let mut rng = StdRng::seed_from_u64(11);
+    // Every length up to three blocks: padding that fits, that just does not (56..64), and more.
+    for len in 0..=200 {
+        let mut data = vec![0u8; len];
+        rng.fill(&mut data[..]);
+        let expected: [u8; 32] = sha2::Sha256::digest(&data).into();
+        assert_eq!(sha256(&data), expected, "length {len}");
+    }
+}
+
+#[test]
 fn generated_verifiers_are_64_unreserved_characters_and_differ() {
     let mut rng = StdRng::seed_from_u64(7);
     let first = PkceVerifier::generate(&mut rng);
