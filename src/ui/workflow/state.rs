@@ -211,15 +211,21 @@ impl Flow {
             };
             Some(plan(&outcome.target, &outcome.roles, &admin, &options))
         };
-        let base_plan = Memo::new(move |_| plan_with(CredentialChoice::Password));
-        let plan = Memo::new(move |_| {
-            let choice = if mode.get() == CredentialMode::Tap {
-                CredentialChoice::TemporaryAccessPass
-            } else {
-                CredentialChoice::Password
-            };
-            plan_with(choice)
-        });
+        // One closure type for both memos (one memo instance in the page): the base plan reads
+        // no mode, so it always plans a password reset.
+        let plan_memo = move |mode: Option<RwSignal<CredentialMode>>| {
+            Memo::new(move |_| {
+                let choice = match mode {
+                    Some(m) if m.get() == CredentialMode::Tap => {
+                        CredentialChoice::TemporaryAccessPass
+                    }
+                    _ => CredentialChoice::Password,
+                };
+                plan_with(choice)
+            })
+        };
+        let base_plan = plan_memo(None);
+        let plan = plan_memo(Some(mode));
         Flow {
             query: RwSignal::new(String::new()),
             find_seq: StoredValue::new(0),
