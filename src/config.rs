@@ -409,18 +409,20 @@ fn string_list(field: &str, v: &Value, example: &str) -> Result<Vec<String>, Con
             example,
         ));
     };
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| match item {
-            Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-            _ => Err(ConfigError::new(
-                field,
-                format!("item {} is not a non-empty text in quotes.", i + 1),
-                example,
-            )),
-        })
-        .collect()
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
+            _ => {
+                return Err(ConfigError::new(
+                    field,
+                    format!("item {} is not a non-empty text in quotes.", i + 1),
+                    example,
+                ))
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn suggestion(key: &str) -> Option<&'static str> {
@@ -575,10 +577,13 @@ impl Config {
 
         let allowed_parent_origins = match present("allowedParentOrigins") {
             None => Vec::new(),
-            Some(v) => string_list("allowedParentOrigins", v, EX_PARENTS)?
-                .iter()
-                .map(|o| check_url("allowedParentOrigins", o, UrlKind::Origin, EX_PARENTS))
-                .collect::<Result<_, _>>()?,
+            Some(v) => {
+                let mut origins = string_list("allowedParentOrigins", v, EX_PARENTS)?;
+                for o in &mut origins {
+                    *o = check_url("allowedParentOrigins", o, UrlKind::Origin, EX_PARENTS)?;
+                }
+                origins
+            }
         };
 
         let require_ticket = match present("requireTicket") {
