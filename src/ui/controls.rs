@@ -30,14 +30,27 @@ pub fn text_row(
     address: bool,
     value: RwSignal<String>,
 ) -> AnyView {
+    text_row_with(id, label, kind, placeholder, address, address, value)
+}
+
+/// [`text_row`] with autocomplete and spellcheck each turned off or not.
+pub fn text_row_with(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    placeholder: Option<&'static str>,
+    autocomplete_off: bool,
+    spellcheck_off: bool,
+    value: RwSignal<String>,
+) -> AnyView {
     view! {
         <div class="wf-row">
             <label for=id>{label}</label>
             <input
                 id=id
                 type=kind
-                autocomplete=address.then_some("off")
-                spellcheck=address.then_some("false")
+                autocomplete=autocomplete_off.then_some("off")
+                spellcheck=spellcheck_off.then_some("false")
                 placeholder=placeholder
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::run::start_run;
 use super::state::{use_flow, CredentialMode, Flow, Stage};
-use crate::ui::controls::{dynamic, list};
+use crate::ui::controls::{dynamic, list, text_row_with};
 use crate::ui::{use_app, AppCtx};
 use crate::workflow::Plan;
 
@@ -99,19 +99,19 @@ pub fn ConfirmStep() -> impl IntoView {
         <section class="card wf-card" id="confirm">
             <h2>"5. Confirm"</h2>
             <p id="confirm-summary" class="wf-summary">{dynamic(move || sentence().into_any())}</p>
-            <div class="wf-row">
-                <label for="confirm-ticket">
-                    "Ticket number or business reason"
-                    {if required { " (required)" } else { " (optional)" }}
-                </label>
-                <input
-                    id="confirm-ticket"
-                    type="text"
-                    autocomplete="off"
-                    prop:value=move || flow.ticket.get()
-                    on:input=move |ev| flow.ticket.set(event_target_value(&ev))
-                />
-            </div>
+            {text_row_with(
+                "confirm-ticket",
+                if required {
+                    "Ticket number or business reason (required)"
+                } else {
+                    "Ticket number or business reason (optional)"
+                },
+                "text",
+                None,
+                true,
+                false,
+                flow.ticket,
+            )}
             {dynamic(move || (privileged_upn().map(|upn| view! {
                 <div class="wf-row wf-privileged-confirm">
                     <label for="confirm-upn">
