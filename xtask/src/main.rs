@@ -69,8 +69,13 @@ fn main() -> ExitCode {
 }
 
 fn workspace_root() -> PathBuf {
-    // CARGO_MANIFEST_DIR is xtask/; the workspace root is its parent.
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // CARGO_MANIFEST_DIR is xtask/; the workspace root is its parent. `cargo run` (the `cargo
+    // xtask` alias) sets it for this process, naming the checkout it was run from; the value
+    // compiled in names the checkout the binary was built from, which differs when a target
+    // directory is shared by two checkouts and cargo did not rebuild xtask.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     dir.parent().map(Path::to_path_buf).unwrap_or(dir)
 }
 
