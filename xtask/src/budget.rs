@@ -17,11 +17,11 @@ use flate2::Compression;
 /// 150 KB of 1024 bytes.
 pub const BUDGET_BYTES: u64 = 150 * 1024;
 
-/// The most the page may weigh today: 279,521 bytes measured on 27 Nov 2026 (after the cuts
-/// of base64, serde, the view code's generic instances, the front-coded word list and the
-/// standard library built with the page with `panic = "immediate-abort"`), plus about 1.5% for
-/// ordinary changes.
-pub const CEILING_BYTES: u64 = 283_700;
+/// The most the page may weigh today: 270,235 bytes measured on 27 Nov 2026 (after the cuts
+/// of base64, serde, the view code's generic instances, the front-coded word list, the
+/// standard library built with the page with `panic = "immediate-abort"` and the shared view and
+/// logic helpers; README, Page weight), plus about 1.5% for ordinary changes.
+pub const CEILING_BYTES: u64 = 274_300;
 
 // A ceiling below the budget would hide the budget's line; lower both together then.
 const _: () = assert!(CEILING_BYTES >= BUDGET_BYTES);
