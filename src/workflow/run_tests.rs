@@ -1037,15 +1037,18 @@ fn details_message() -> MailMessage {
     }
 }
 
-fn run_split(fake: &Fake, plan: &Plan, password: Option<&Secret>) -> Outcome {
-    let compose_fn = compose;
-    let details_fn = details_message;
-    let draft = EmailDraft {
+/// The split-delivery draft: the credential's message by `compose`, the details by
+/// `details_message`.
+fn split_draft() -> EmailDraft<'static> {
+    EmailDraft {
         from_mailbox: None,
-        compose: &compose_fn,
-        details: Some(&details_fn),
-    };
-    let mut request = RunRequest::new(plan, password, Some(draft));
+        compose: &compose,
+        details: Some(&details_message),
+    }
+}
+
+fn run_split(fake: &Fake, plan: &Plan, password: Option<&Secret>) -> Outcome {
+    let mut request = RunRequest::new(plan, password, Some(split_draft()));
     request.retry.max_attempts = 4;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut events = Vec::new();
@@ -1055,13 +1058,7 @@ fn run_split(fake: &Fake, plan: &Plan, password: Option<&Secret>) -> Outcome {
 
 /// "Retry sending" after a split run: [`send_email_again`] with the split draft.
 fn resend_split(fake: &Fake, out: &mut Outcome, password: &Secret) {
-    let compose_fn = compose;
-    let details_fn = details_message;
-    let draft = EmailDraft {
-        from_mailbox: None,
-        compose: &compose_fn,
-        details: Some(&details_fn),
-    };
+    let draft = split_draft();
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     block_on(send_email_again(
         fake,
