@@ -5,6 +5,7 @@ use e2e::page::{
     carries, click, confirm_and_run, css_string, find_and_pick, messages, requests, set_value,
     tenant_password, text_of, value_of, wait_plan,
 };
+use e2e::portal::Portal;
 use e2e::{ensure, wait_for, wait_for_text, Ctx, TestResult};
 
 /// An Authentication Administrator: a role that may read other users' sign-in methods.
@@ -152,7 +153,7 @@ async fn open_fresh(browser: &fantoccini::Client, url: &str) -> TestResult {
 /// A sealed-link run: the email holds no password anywhere; its link, opened in a fresh
 /// browser with the passphrase the admin saw, shows exactly the password the tenant holds; the
 /// fragment leaves the address bar and never reaches the sandbox; a wrong passphrase and a
-/// changed ciphertext each get their own message.
+/// changed ciphertext each get their own message; framed by another site, it asks for nothing.
 pub async fn sealed_link_run(t: Ctx) -> TestResult {
     sign_in(&t, USER_ADMIN).await?;
     find_and_pick(&t, "Alex", ALEX).await?;
@@ -201,6 +202,7 @@ pub async fn sealed_link_run(t: Ctx) -> TestResult {
 
     let before = requests(t.port()).await?.len();
     unlock_in_fresh_browser(&t, "fresh", &link, &passphrase, &password).await?;
+    unlock_refused_when_framed(&t, &link).await?;
 
     // The sendMail body carried the link to Graph (that is the email). Opening it needed no
     // sign-in and no Graph call (the log holds the authority and Graph, not the page's files),
@@ -222,6 +224,41 @@ pub async fn sealed_link_run(t: Ctx) -> TestResult {
             "a request's address or headers held the sealed link: {addressed}"
         );
     }
+    Ok(())
+}
+
+/// The same valid link framed by another site: the view asks for no passphrase and says to open
+/// the link in its own tab (a framing page could overlay the form: clickjacking).
+async fn unlock_refused_when_framed(t: &Ctx, link: &str) -> TestResult {
+    let html = format!(
+        "<!doctype html><title>Framer</title><iframe id=framed src=\"{link}\" width=900 height=600></iframe>"
+    );
+    let framer = Portal::start(&html).await?;
+    t.browser.goto(&framer.url()).await?;
+    wait_for(&t.browser, "#framed", 10)
+        .await?
+        .enter_frame()
+        .await?;
+    let text = wait_for_text(
+        &t.browser,
+        "#unlock-error[data-reason='framed']",
+        "its own browser tab",
+        20,
+    )
+    .await?;
+    ensure!(
+        text.contains("Open the link"),
+        "the framed refusal does not say what to do: {text:?}"
+    );
+    ensure!(
+        t.browser
+            .find(fantoccini::Locator::Css("#unlock-passphrase"))
+            .await
+            .is_err(),
+        "a framed unlock view still asks for the passphrase"
+    );
+    t.browser.goto("about:blank").await?;
+    drop(framer);
     Ok(())
 }
 

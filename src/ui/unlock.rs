@@ -1,6 +1,7 @@
 //! The unlock view: the page opened with a sealed link (`#unlock=v1....`). It takes the link out
 //! of the address bar and history before anything else, asks for the passphrase read over the
 //! phone, and shows the password with copy. No sign-in, no config, no request with the link.
+//! Inside a frame it asks for nothing: it says to open the link in its own tab.
 
 use leptos::prelude::*;
 
@@ -36,8 +37,27 @@ enum Status {
     Failed(String, &'static str),
 }
 
+/// What a framed unlock view says instead of asking for the passphrase.
+const FRAMED: &str = "For your safety this page does not open inside another page. Open the link \
+    from the email in its own browser tab or window.";
+
 #[component]
 pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
+    // Inside a frame, another page could overlay or restyle the form the passphrase is typed
+    // into (clickjacking): the view only says how to open it. A meta CSP cannot say
+    // frame-ancestors, and the host's headers are not ours to rely on.
+    if browser::is_framed() {
+        return view! {
+            <main id="handover-app" data-phase="unlock">
+                <h1>"Handover"</h1>
+                <section class="card" id="unlock" role="alert">
+                    <h2 class="error">"Open this link in its own tab"</h2>
+                    <p id="unlock-error" data-reason="framed">{FRAMED}</p>
+                </section>
+            </main>
+        }
+        .into_any();
+    }
     let link = match link {
         Ok(l) => l,
         Err(e) => {
