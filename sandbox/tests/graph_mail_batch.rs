@@ -356,4 +356,25 @@ async fn send_mail_custom_headers_must_start_with_x() {
     );
     let out = s.get("/_sandbox/outbox.json").await.json();
     assert_eq!(out["messages"].as_array().map(Vec::len), Some(1));
+
+    // Five is the most one message may carry: six are refused, five go.
+    let six: Vec<Value> = (0..6)
+        .map(|i| json!({"name": format!("X-Extra-{i}"), "value": "1"}))
+        .collect();
+    let mut body = welcome("alex.wilber.home@example.net", Some(false));
+    body["message"]["internetMessageHeaders"] = json!(six);
+    let r = s.graph(&t, "POST", "/me/sendMail", Some(body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let v: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["error"]["code"], "InvalidInternetMessageHeaderCollection");
+    assert_eq!(
+        v["error"]["message"],
+        "Maximum number of headers in one message should be less than or equal to 5."
+    );
+    let mut body = welcome("alex.wilber.home@example.net", Some(false));
+    body["message"]["internetMessageHeaders"] = json!(six[..5]);
+    let r = s.graph(&t, "POST", "/me/sendMail", Some(body)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let out = s.get("/_sandbox/outbox.json").await.json();
+    assert_eq!(out["messages"].as_array().map(Vec::len), Some(2));
 }

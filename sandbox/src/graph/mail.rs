@@ -304,11 +304,21 @@ pub fn send_mail(
         headers.push(json!({"name": "Sender", "value": sender["emailAddress"]["address"]}));
     }
     // Custom headers: Graph documents that their names must start with "x-" and refuses any
-    // other name with InvalidInternetMessageHeader (nothing is sent).
+    // other name with InvalidInternetMessageHeader, and more than 5 with
+    // InvalidInternetMessageHeaderCollection (nothing is sent either way).
     let mut custom = Vec::new();
     match message.get("internetMessageHeaders") {
         None | Some(Value::Null) => {}
         Some(Value::Array(extra)) => {
+            // Graph refuses more than 5 (Microsoft Q&A 762243 quotes the answer word for word).
+            if extra.len() > 5 {
+                return GResp::error(
+                    ctx,
+                    400,
+                    "InvalidInternetMessageHeaderCollection",
+                    "Maximum number of headers in one message should be less than or equal to 5.",
+                );
+            }
             for h in extra {
                 let name = h.get("name").and_then(Value::as_str).unwrap_or("");
                 let value = h.get("value").and_then(Value::as_str);
