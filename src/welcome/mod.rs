@@ -1,5 +1,6 @@
-//! The welcome email: a template (Handover's default, or the admin's own from config) rendered
-//! into a subject, an HTML part and a plain-text part.
+//! The welcome email: a template rendered into a subject, an HTML part and a plain-text part.
+//! The page uses Handover's default ([`WelcomeTemplate::default`]); [`WelcomeTemplate::parse`]
+//! checks a custom one, but config.json has no setting that supplies one yet.
 //!
 //! Placeholders are written `{{name}}`: `display_name`, `upn`, `credential` (the temporary
 //! password or Temporary Access Pass), `credential_label` ("Temporary password" or "Temporary
@@ -194,7 +195,7 @@ enum Mode {
 }
 
 impl WelcomeTemplate {
-    /// Checks an admin's template (from config): every placeholder known, `{{credential}}` in
+    /// Checks a custom template: every placeholder known, `{{credential}}` in
     /// both bodies and not in the subject.
     pub fn parse(subject: &str, html: &str, text: &str) -> Result<Self, TemplateError> {
         let subject = parse_part(subject, TemplatePart::Subject)?;
