@@ -95,7 +95,6 @@ pub struct Theme {
 
 const THEME_KEYS: &[&str] = &["accent", "accentDark", "font", "logoUrl", "productName"];
 const EX_THEME: &str = "{ \"accent\": \"#0f6cbd\", \"productName\": \"Contoso password reset\" }";
-const EX_COLOUR: &str = "\"#0f6cbd\"";
 const EX_FONT: &str = "\"\\\"Segoe UI\\\", Arial, sans-serif\"";
 const EX_LOGO: &str = "\"logo.svg\" (a file beside index.html)";
 const EX_NAME: &str = "\"Contoso password reset\"";
@@ -112,15 +111,87 @@ fn text<'a>(field: &str, v: &'a Value, example: &str) -> Result<&'a str, ConfigE
     }
 }
 
-fn colour(field: &str, v: &Value) -> Result<Colour, ConfigError> {
-    let s = text(field, v, EX_COLOUR)?;
+fn colour(field: &str, v: &Value, example: &str) -> Result<Colour, ConfigError> {
+    let s = text(field, v, example)?;
     Colour::parse(s).ok_or_else(|| {
         ConfigError::new(
             field,
             format!("{s:?} is not a colour Handover reads: give it as #rgb or #rrggbb, as in the portal's style sheet."),
-            EX_COLOUR,
+            example,
         )
     })
+}
+
+/// The built-in backgrounds an accent is drawn on (style/main.css `--ho-card` and `--ho-bg`;
+/// a test keeps them equal), with what to say about them.
+struct Page {
+    card: Colour,
+    bg: Colour,
+    name: &'static str,
+    advice: &'static str,
+    /// An accent that suits it (the built-in one).
+    example: &'static str,
+}
+
+const LIGHT_PAGE: Page = Page {
+    card: Colour {
+        r: 0xff,
+        g: 0xff,
+        b: 0xff,
+    },
+    bg: Colour {
+        r: 0xf6,
+        g: 0xf7,
+        b: 0xf9,
+    },
+    name: "the light page (#ffffff and #f6f7f9)",
+    advice: "Choose a darker colour.",
+    example: "\"#0f6cbd\"",
+};
+
+const DARK_PAGE: Page = Page {
+    card: Colour {
+        r: 0x1e,
+        g: 0x22,
+        b: 0x27,
+    },
+    bg: Colour {
+        r: 0x15,
+        g: 0x18,
+        b: 0x1c,
+    },
+    name: "the dark page (#1e2227 and #15181c)",
+    advice: "Choose a lighter colour.",
+    example: "\"#4ea1e6\"",
+};
+
+/// WCAG 2.1 (1.4.11, non-text contrast): the selected user's marker and the main button's edge
+/// are drawn in the accent, so it needs 3:1 against the page behind them.
+pub const MIN_ACCENT_CONTRAST: f64 = 3.0;
+
+/// An accent colour that stands out from `page` (text on it is black or white, whichever reads
+/// better, so that part is always readable).
+fn accent(field: &str, v: &Value, page: Page) -> Result<Colour, ConfigError> {
+    let c = colour(field, v, page.example)?;
+    let worst = c.contrast(&page.card).min(c.contrast(&page.bg));
+    if worst < MIN_ACCENT_CONTRAST {
+        // One decimal, rounded down, so the figure never overstates it.
+        let tenths = (worst * 10.0) as u32;
+        return Err(ConfigError::new(
+            field,
+            format!(
+                "{} stands out from {} by only {}.{}:1; the selected user and the main button's \
+                 edge would be hard to see (at least 3:1 is needed). {}",
+                c.css(),
+                page.name,
+                tenths / 10,
+                tenths % 10,
+                page.advice
+            ),
+            page.example,
+        ));
+    }
+    Ok(c)
 }
 
 /// A font-family list: names, quoted names and generic families, separated by commas. Nothing
@@ -229,10 +300,10 @@ pub fn parse_theme(v: &Value) -> Result<Theme, ConfigError> {
     let get = |k: &str| map.get(k).filter(|v| !v.is_null());
     Ok(Theme {
         accent: get("accent")
-            .map(|v| colour("theme.accent", v))
+            .map(|v| accent("theme.accent", v, LIGHT_PAGE))
             .transpose()?,
         accent_dark: get("accentDark")
-            .map(|v| colour("theme.accentDark", v))
+            .map(|v| accent("theme.accentDark", v, DARK_PAGE))
             .transpose()?,
         font: get("font").map(font).transpose()?,
         logo_url: get("logoUrl").map(logo).transpose()?,
@@ -422,5 +493,97 @@ mod tests {
         let big = format!("data:image/png;base64,{}", "A".repeat(MAX_LOGO_DATA_URL));
         let e = parse_theme(&json!({ "logoUrl": big })).unwrap_err();
         assert!(e.problem.contains("at most"), "{}", e.problem);
+    }
+
+    /// The built-in palette of style/main.css, light and dark, read from the file: text at
+    /// least 4.5:1 on what it is drawn on (WCAG 2.1 AA), the accent 3:1 against the page; and
+    /// the backgrounds the theme check uses are the stylesheet's.
+    #[test]
+    fn the_built_in_palette_meets_wcag_aa() {
+        let css = include_str!("../style/main.css");
+        let dark_at = css
+            .find("prefers-color-scheme: dark")
+            .expect("a dark palette");
+        for (name, block, page) in [
+            ("light", &css[..dark_at], LIGHT_PAGE),
+            ("dark", &css[dark_at..], DARK_PAGE),
+        ] {
+            let var = |v: &str| -> Colour {
+                let at = block
+                    .find(&format!("--ho-{v}:"))
+                    .unwrap_or_else(|| panic!("--ho-{v} in {name}"));
+                let line = block[at..].lines().next().unwrap_or_default();
+                let hash = line
+                    .rfind('#')
+                    .unwrap_or_else(|| panic!("a colour in {line}"));
+                let hex: String = line[hash..]
+                    .chars()
+                    .take_while(|c| *c == '#' || c.is_ascii_hexdigit())
+                    .collect();
+                Colour::parse(&hex).unwrap_or_else(|| panic!("{hex} in {line}"))
+            };
+            assert_eq!(var("card"), page.card, "{name} --ho-card");
+            assert_eq!(var("bg"), page.bg, "{name} --ho-bg");
+            let mut pairs = Vec::new();
+            for text in ["fg", "muted", "danger", "warn", "ok"] {
+                for back in ["bg", "card"] {
+                    pairs.push((text, back, 4.5));
+                }
+            }
+            pairs.push(("accent-fg", "accent", 4.5));
+            // .badge-privileged: card-coloured text on the danger colour.
+            pairs.push(("card", "danger", 4.5));
+            pairs.push(("accent", "card", MIN_ACCENT_CONTRAST));
+            pairs.push(("accent", "bg", MIN_ACCENT_CONTRAST));
+            for (a, b, min) in pairs {
+                let ratio = var(a).contrast(&var(b));
+                assert!(
+                    ratio >= min,
+                    "{name}: --ho-{a} on --ho-{b} is {ratio:.2}:1, under {min}:1"
+                );
+            }
+        }
+    }
+
+    /// Every colour has readable text on it: the better of black and white is always at least
+    /// 4.5:1 (the worst case is a mid grey, about 4.58:1).
+    #[test]
+    fn text_on_any_accent_is_aa() {
+        for v in (0..=255u8).step_by(3) {
+            for c in [
+                Colour { r: v, g: v, b: v },
+                Colour { r: v, g: 0, b: 0 },
+                Colour { r: 0, g: v, b: 0 },
+                Colour { r: 0, g: 0, b: v },
+                Colour { r: v, g: v, b: 0 },
+            ] {
+                assert!(c.contrast(&c.readable_text()) >= 4.5, "{}", c.css());
+            }
+        }
+    }
+
+    #[test]
+    fn an_accent_that_would_vanish_into_the_page_is_refused() {
+        let e = parse_theme(&json!({"accent": "#ffd700"}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("theme.accent"), "{e}");
+        assert!(e.contains("#ffd700 stands out from the light page"), "{e}");
+        assert!(e.contains("by only 1.3:1"), "{e}");
+        assert!(e.contains("darker colour"), "{e}");
+        let e = parse_theme(&json!({"accentDark": "#0f6cbd"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("theme.accentDark") && e.contains("lighter colour"),
+            "{e}"
+        );
+        assert!(e.contains("the dark page"), "{e}");
+        // The built-in accents and the e2e portal's pass.
+        for (light, dark) in [("#0f6cbd", "#4ea1e6"), ("#8a1538", "#ffb3c1")] {
+            let t = parse_theme(&json!({"accent": light, "accentDark": dark}))
+                .expect("a readable theme");
+            assert_eq!(t.accent.map(|c| c.css()).as_deref(), Some(light));
+        }
     }
 }
