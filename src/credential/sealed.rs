@@ -12,7 +12,8 @@
 //! v1.<salt>.<iv>.<check>.<ciphertext and tag>      each part base64url without padding
 //! ```
 //!
-//! - the passphrase is normalised ([`normalize_passphrase`]: lowercase words joined by `-`);
+//! - the passphrase is normalised ([`normalize_passphrase`]: words with ASCII letters lowercased,
+//!   joined by `-`);
 //! - `master` = PBKDF2-HMAC-SHA-256(passphrase, salt (16 random bytes), [`ITERATIONS`] = 600,000,
 //!   32 bytes) — the iteration count is fixed by the version, never read from the link, so a
 //!   forged link cannot lower it;
@@ -206,8 +207,13 @@ pub fn generate_unlock_passphrase<R: CryptoRng + ?Sized>(rng: &mut R, words: usi
     Secret::new(s)
 }
 
-/// What the user typed, as the key derivation's input: lowercase, any run of spaces, dashes or
-/// other separators between the words becomes one `-`.
+/// What the user typed, as the key derivation's input: ASCII letters lowercased, any run of
+/// spaces, dashes or other separators between the words becomes one `-`.
+///
+/// Only ASCII is case-folded: every unlock passphrase is made of the credential word list, which
+/// is ASCII lowercase, so a letter beyond ASCII can never be part of a right answer. It is kept
+/// as typed (a letter, not a separator), so such a passphrase simply does not open the link;
+/// Unicode's case tables would cost the page about 12 KB.
 pub fn normalize_passphrase(typed: &str) -> Secret {
     let mut out = String::with_capacity(typed.len());
     let mut gap = false;
@@ -217,7 +223,7 @@ pub fn normalize_passphrase(typed: &str) -> Secret {
                 out.push('-');
             }
             gap = false;
-            out.extend(c.to_lowercase());
+            out.push(c.to_ascii_lowercase());
         } else {
             gap = true;
         }
@@ -589,6 +595,32 @@ mod tests {
             "acid-brave-coral-delta"
         );
         assert_eq!(format!("{p:?}"), "Secret([redacted])");
+    }
+
+    #[test]
+    fn normalising_folds_ascii_case_only_and_keeps_other_letters() {
+        let norm = |typed: &str| normalize_passphrase(typed).expose_secret().to_owned();
+        // Capitals, spaces, underscores, dots, dashes and tabs: one lowercase `-`-joined phrase.
+        assert_eq!(norm("ACID_Brave . coral-\tDELTA"), "acid-brave-coral-delta");
+        assert_eq!(norm("__acid--brave__"), "acid-brave");
+        assert_eq!(norm("Acid7 BRAVE9"), "acid7-brave9");
+        // Separators beyond ASCII (a no-break space, an em dash a phone may type for `--`)
+        // still separate.
+        assert_eq!(norm("acid\u{a0}brave\u{2014}coral"), "acid-brave-coral");
+        // A letter beyond ASCII is kept as typed: neither folded nor turned into a separator, so
+        // the phrase cannot collide with a generated one (the word list is ASCII).
+        assert_eq!(norm("\u{c9}CLAIR brave"), "\u{c9}clair-brave");
+        assert_eq!(norm("\u{e9}clair"), "\u{e9}clair");
+        assert_ne!(norm("\u{c9}clair"), norm("\u{e9}clair"));
+        assert_eq!(norm("caf\u{c9}-acid"), "caf\u{c9}-acid");
+        // Every generated passphrase normalises to itself, typed in any ASCII case.
+        let mut rng = StdRng::seed_from_u64(11);
+        for _ in 0..50 {
+            let p = generate_unlock_passphrase(&mut rng, 5);
+            let p = p.expose_secret();
+            assert_eq!(norm(p), p);
+            assert_eq!(norm(&p.to_ascii_uppercase().replace('-', " ")), p);
+        }
     }
 
     #[test]
