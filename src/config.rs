@@ -21,6 +21,7 @@
 use core::fmt;
 
 use crate::json::{self, Map, Value};
+use crate::quote::Quoted;
 
 use crate::auth::scopes;
 
@@ -192,7 +193,7 @@ fn encryption_rule(v: &Value) -> Result<EncryptionRule, ConfigError> {
         if !(key.starts_with("//") || key == "header" || key == "subjectTag") {
             return Err(ConfigError::new(
                 "encryption",
-                format!("has {key:?}, which Handover does not know: use \"header\" and/or \"subjectTag\"."),
+                format!("has {key}, which Handover does not know: use \"header\" and/or \"subjectTag\".", key = Quoted(key)),
                 EX_ENCRYPTION,
             ));
         }
@@ -213,7 +214,7 @@ fn encryption_rule(v: &Value) -> Result<EncryptionRule, ConfigError> {
             if !name_ok {
                 return Err(ConfigError::new(
                     "encryption",
-                    format!("header name {name:?} must start with \"x-\" or \"X-\" and hold only letters, digits and dashes: Graph's sendMail refuses any other custom header."),
+                    format!("header name {name} must start with \"x-\" or \"X-\" and hold only letters, digits and dashes: Graph's sendMail refuses any other custom header.", name = Quoted(name)),
                     EX_ENCRYPTION,
                 ));
             }
@@ -312,20 +313,23 @@ fn check_url(
     let err = |problem: String| Err(ConfigError::new(field, problem, example));
     let Some((scheme, rest)) = value.split_once("://") else {
         return err(format!(
-            "{value:?} is not an absolute address: it must start with https://."
+            "{value} is not an absolute address: it must start with https://.",
+            value = Quoted(value)
         ));
     };
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return err(format!(
-            "{value:?} uses {scheme}://; only https:// works here."
+            "{value} uses {scheme}://; only https:// works here.",
+            value = Quoted(value)
         ));
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     if authority.contains('@') {
         return err(format!(
-            "{value:?} holds a user name or password (\"@\"); remove it."
+            "{value} holds a user name or password (\"@\"); remove it.",
+            value = Quoted(value)
         ));
     }
     let host = crate::auth::oidc::host_of(authority);
@@ -336,25 +340,31 @@ fn check_url(
         is_loopback_host(host) || is_domain(host) || is_ipv4(host)
     };
     if host.is_empty() || !host_ok {
-        return err(format!("{value:?} has no valid host name."));
+        return err(format!(
+            "{value} has no valid host name.",
+            value = Quoted(value)
+        ));
     }
     if !(port.is_empty()
         || port.strip_prefix(':').is_some_and(|p| {
             p.chars().all(|c| c.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
         }))
     {
-        return err(format!("{value:?} has an invalid port."));
+        return err(format!(
+            "{value} has an invalid port.",
+            value = Quoted(value)
+        ));
     }
     if scheme == "http" && !is_loopback_host(host) {
         return err(format!(
-            "{value:?} uses http://. Tokens and passwords travel over this address, so it must be https://; plain http is accepted only on this computer (127.0.0.1, localhost or [::1]) for testing."
+            "{value} uses http://. Tokens and passwords travel over this address, so it must be https://; plain http is accepted only on this computer (127.0.0.1, localhost or [::1]) for testing.", value = Quoted(value)
         ));
     }
     match kind {
         UrlKind::Origin => {
             if !(tail.is_empty() || tail == "/") {
                 return err(format!(
-                    "{value:?} has a path or query ({tail:?}); give only the scheme and host, Handover adds the rest."
+                    "{value} has a path or query ({tail}); give only the scheme and host, Handover adds the rest.", value = Quoted(value), tail = Quoted(tail)
                 ));
             }
             Ok(format!("{scheme}://{}", authority.to_ascii_lowercase()))
@@ -362,7 +372,8 @@ fn check_url(
         UrlKind::WithPath => {
             if tail.contains('#') {
                 return err(format!(
-                    "{value:?} has a fragment (#...); a redirect URI must not have one."
+                    "{value} has a fragment (#...); a redirect URI must not have one.",
+                    value = Quoted(value)
                 ));
             }
             Ok(value.to_owned())
@@ -501,7 +512,7 @@ impl Config {
                 "is \"consumers\": personal Microsoft accounts cannot administer a tenant."
                     .to_owned()
             } else {
-                format!("{tenant:?} is neither a tenant ID (a GUID) nor a domain name. \"organizations\" and \"common\" are accepted but not advised for an admin tool.")
+                format!("{tenant} is neither a tenant ID (a GUID) nor a domain name. \"organizations\" and \"common\" are accepted but not advised for an admin tool.", tenant = Quoted(tenant))
             };
             return Err(ConfigError::new("tenant", why, EX_TENANT));
         }
@@ -513,7 +524,7 @@ impl Config {
         if !is_guid(client_id) {
             return Err(ConfigError::new(
                 "clientId",
-                format!("{client_id:?} is not a GUID; it is the Application (client) ID shown on the app registration's Overview page."),
+                format!("{client_id} is not a GUID; it is the Application (client) ID shown on the app registration's Overview page.", client_id = Quoted(client_id)),
                 EX_CLIENT_ID,
             ));
         }
@@ -548,7 +559,10 @@ impl Config {
                 if let Some(bad) = list.iter().find(|s| s.chars().any(char::is_whitespace)) {
                     return Err(ConfigError::new(
                         "scopes",
-                        format!("{bad:?} holds a space; give one permission per item."),
+                        format!(
+                            "{bad} holds a space; give one permission per item.",
+                            bad = Quoted(bad)
+                        ),
                         EX_SCOPES,
                     ));
                 }
@@ -568,7 +582,10 @@ impl Config {
                 other => {
                     return Err(ConfigError::new(
                         "signInMode",
-                        format!("{other:?} is not one of auto, redirect or popup."),
+                        format!(
+                            "{other} is not one of auto, redirect or popup.",
+                            other = Quoted(other)
+                        ),
                         EX_MODE,
                     ))
                 }

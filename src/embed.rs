@@ -6,6 +6,7 @@
 //! `completed`. docs/EMBED.md describes them for portal authors.
 
 use crate::json::{self, Map, Value};
+use crate::quote::Quoted;
 
 /// The version of the message shapes; a message naming another version is refused.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -146,8 +147,10 @@ impl std::fmt::Display for MessageError {
                 f,
                 "the message is for version {v}; this page speaks version {PROTOCOL_VERSION}"
             ),
-            MessageError::UnknownType(t) => write!(f, "unknown message type {t:?}"),
-            MessageError::Field { name, problem } => write!(f, "field {name:?}: {problem}"),
+            MessageError::UnknownType(t) => write!(f, "unknown message type {t}", t = Quoted(t)),
+            MessageError::Field { name, problem } => {
+                write!(f, "field {name}: {problem}", name = Quoted(name))
+            }
         }
     }
 }
@@ -213,7 +216,7 @@ pub fn parse_inbound(text: &str) -> Result<Inbound, MessageError> {
         {
             Some(k) => Err(field_error(
                 &short(k),
-                format!("is not part of a {kind:?} message"),
+                format!("is not part of a {kind} message", kind = Quoted(kind)),
             )),
             None => Ok(()),
         }

@@ -10,6 +10,7 @@ pub mod credential;
 pub mod embed;
 pub mod graph;
 pub mod json;
+pub mod quote;
 pub mod secret;
 pub mod theme;
 pub mod welcome;

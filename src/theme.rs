@@ -2,6 +2,7 @@
 //! name, validated here (pure) and applied as CSS custom properties by `ui::theme`.
 
 use crate::json::{Map, Value};
+use crate::quote::Quoted;
 
 use crate::config::ConfigError;
 
@@ -116,7 +117,7 @@ fn colour(field: &str, v: &Value, example: &str) -> Result<Colour, ConfigError> 
     Colour::parse(s).ok_or_else(|| {
         ConfigError::new(
             field,
-            format!("{s:?} is not a colour Handover reads: give it as #rgb or #rrggbb, as in the portal's style sheet."),
+            format!("{s} is not a colour Handover reads: give it as #rgb or #rrggbb, as in the portal's style sheet.", s = Quoted(s)),
             example,
         )
     })
@@ -204,7 +205,7 @@ fn font(v: &Value) -> Result<String, ConfigError> {
     if !ok {
         return Err(ConfigError::new(
             "theme.font",
-            format!("{s:?} is not a list of font names: use letters, digits, spaces, quotes, hyphens and commas only (at most 200 characters). Fonts are not downloaded: name fonts installed on the admins' machines."),
+            format!("{s} is not a list of font names: use letters, digits, spaces, quotes, hyphens and commas only (at most 200 characters). Fonts are not downloaded: name fonts installed on the admins' machines.", s = Quoted(s)),
             EX_FONT,
         ));
     }
@@ -248,14 +249,17 @@ fn logo(v: &Value) -> Result<String, ConfigError> {
     if has_scheme || s.starts_with("//") || s.contains('\\') {
         return Err(ConfigError::new(
             "theme.logoUrl",
-            format!("{s:?} is on another host: the page may show images only from its own host or a data: URL (its Content-Security-Policy says img-src 'self' data:). Put the logo beside index.html and give its name."),
+            format!("{s} is on another host: the page may show images only from its own host or a data: URL (its Content-Security-Policy says img-src 'self' data:). Put the logo beside index.html and give its name.", s = Quoted(s)),
             EX_LOGO,
         ));
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(ConfigError::new(
             "theme.logoUrl",
-            format!("{s:?} contains spaces: rename the file, or write them as %20."),
+            format!(
+                "{s} contains spaces: rename the file, or write them as %20.",
+                s = Quoted(s)
+            ),
             EX_LOGO,
         ));
     }

@@ -3,6 +3,7 @@
 //! The browser half (fetch, redirect, popup, storage) calls these.
 
 use crate::json::{self, FromJson, Shape, Value};
+use crate::quote::Quoted;
 
 use super::errors::AuthError;
 use super::pkce::PkceVerifier;
@@ -89,7 +90,7 @@ impl Discovery {
                 Ok(value)
             } else {
                 Err(AuthError::Discovery(format!(
-                    "its {name} {value:?} is not an https address (http is allowed only on 127.0.0.1, localhost or [::1])"
+                    "its {name} {value} is not an https address (http is allowed only on 127.0.0.1, localhost or [::1])", value = Quoted(&value)
                 )))
             }
         };
@@ -473,7 +474,8 @@ pub fn parse_token_answer(status: u16, body: &str) -> Result<TokenAnswer, AuthEr
     if let Some(kind) = &raw.token_type {
         if !kind.eq_ignore_ascii_case("bearer") {
             return Err(AuthError::MalformedToken(format!(
-                "The token answer's token_type is {kind:?}, not Bearer."
+                "The token answer's token_type is {kind}, not Bearer.",
+                kind = Quoted(kind)
             )));
         }
     }

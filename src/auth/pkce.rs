@@ -16,6 +16,7 @@ use core::fmt;
 use rand::{CryptoRng, RngExt};
 use zeroize::Zeroize;
 
+use crate::quote::QuotedChar;
 use crate::secret::Secret;
 
 /// RFC 7636 §4.1: `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
@@ -51,7 +52,8 @@ impl fmt::Display for VerifierError {
             ),
             VerifierError::Character(c) => write!(
                 f,
-                "the PKCE verifier holds {c:?}, outside the unreserved characters RFC 7636 allows"
+                "the PKCE verifier holds {c}, outside the unreserved characters RFC 7636 allows",
+                c = QuotedChar(*c)
             ),
         }
     }

@@ -46,6 +46,7 @@ pub use tap::{
     TAP_MAX_LIFETIME_MINUTES, TAP_MIN_LIFETIME_MINUTES,
 };
 
+use crate::quote::QuotedChar;
 use crate::secret::Secret;
 use core::fmt;
 use rand::CryptoRng;
@@ -128,7 +129,7 @@ impl fmt::Display for GenerateError {
             ),
             GenerateError::SeparatorNotAllowed { separator } => write!(
                 f,
-                "{separator:?} cannot separate the words; use a symbol Entra ID accepts, such as - . _ or a space."
+                "{separator} cannot separate the words; use a symbol Entra ID accepts, such as - . _ or a space.", separator = QuotedChar(*separator)
             ),
             GenerateError::NoValidCandidate { attempts } => write!(
                 f,

@@ -20,6 +20,7 @@ use super::endpoints::{push_json_string, Call};
 use super::error::{parse_retry_after, GraphError, GraphFailure, MalformedAnswer};
 use super::http::{GraphRequest, GraphResponse, Headers, Method, GRAPH_VERSION};
 use crate::json::{self, FromJson, Map, Shape, Value};
+use crate::quote::Quoted;
 
 /// Graph's limit on requests in one batch.
 pub const MAX_BATCH_PARTS: usize = 20;
@@ -45,11 +46,15 @@ impl fmt::Display for BatchError {
             BatchError::TooManyParts => {
                 write!(f, "a batch holds at most {MAX_BATCH_PARTS} requests")
             }
-            BatchError::DuplicateId(id) => write!(f, "two batch requests share the id {id:?}"),
+            BatchError::DuplicateId(id) => {
+                write!(f, "two batch requests share the id {id}", id = Quoted(id))
+            }
             BatchError::EmptyId => f.write_str("a batch request needs an id"),
             BatchError::UnknownDependency { id, depends_on } => write!(
                 f,
-                "batch request {id:?} depends on {depends_on:?}, which is not an earlier request"
+                "batch request {id} depends on {depends_on}, which is not an earlier request",
+                id = Quoted(id),
+                depends_on = Quoted(depends_on)
             ),
             BatchError::Empty => f.write_str("a batch needs at least one request"),
         }
@@ -344,7 +349,7 @@ impl BatchAnswer {
         self.get(id).ok_or_else(|| {
             GraphFailure::Malformed(MalformedAnswer {
                 status: 200,
-                expected: format!("an answer for batch request {id:?}"),
+                expected: format!("an answer for batch request {id}", id = Quoted(id)),
                 detail: "missing from the $batch answer".to_owned(),
             })
         })

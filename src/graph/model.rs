@@ -126,6 +126,18 @@ impl OperationStatus {
     pub fn is_final(self) -> bool {
         matches!(self, OperationStatus::Succeeded | OperationStatus::Failed)
     }
+
+    /// The variant's name, as the run's step record shows it (what `{:?}` wrote, without
+    /// pulling `Debug` into the page).
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationStatus::NotStarted => "NotStarted",
+            OperationStatus::Running => "Running",
+            OperationStatus::Succeeded => "Succeeded",
+            OperationStatus::Failed => "Failed",
+            OperationStatus::Unknown => "Unknown",
+        }
+    }
 }
 
 impl FromJson for OperationStatus {
@@ -297,6 +309,19 @@ impl FromJson for AuthenticationMethod {
 mod tests {
     use super::*;
     use crate::json::read;
+
+    #[test]
+    fn operation_status_names_are_the_debug_names() {
+        for status in [
+            OperationStatus::NotStarted,
+            OperationStatus::Running,
+            OperationStatus::Succeeded,
+            OperationStatus::Failed,
+            OperationStatus::Unknown,
+        ] {
+            assert_eq!(status.name(), format!("{status:?}"));
+        }
+    }
 
     #[test]
     fn user_from_documented_json() {

@@ -1559,7 +1559,7 @@ async fn run_auth_methods<T: GraphTransport, R: Rng + ?Sized>(
                             Step::WaitForOperation,
                             polls,
                             Some(p.status),
-                            format!("{:?}", op.status),
+                            op.status.name(),
                             None,
                             &crid,
                             Some(POLL_PART),
