@@ -33,6 +33,51 @@ pub enum ReviewState {
     Failed(Box<ReviewError>),
 }
 
+/// A fieldless enum kept in an [`IndexSignal`].
+pub trait Indexed: Copy + 'static {
+    /// Every variant, in declaration order (so `ALL[v as usize] == v`).
+    const ALL: &'static [Self];
+    fn index(self) -> usize;
+}
+
+/// A signal of a fieldless enum, held as the variant's index in an `RwSignal<usize>`: every such
+/// signal shares the `usize` signal's code (the page has `usize` signals anyway) instead of
+/// instantiating Leptos's signal machinery once per enum. Reads and writes behave as an
+/// `RwSignal<E>`'s (tracked `get`, `get_untracked`, `set` notifies).
+pub struct IndexSignal<E> {
+    index: RwSignal<usize>,
+    _enum: core::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for IndexSignal<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for IndexSignal<E> {}
+
+impl<E: Indexed> IndexSignal<E> {
+    pub fn new(value: E) -> Self {
+        IndexSignal {
+            index: RwSignal::new(value.index()),
+            _enum: core::marker::PhantomData,
+        }
+    }
+
+    pub fn get(&self) -> E {
+        E::ALL[self.index.get()]
+    }
+
+    pub fn get_untracked(&self) -> E {
+        E::ALL[self.index.get_untracked()]
+    }
+
+    pub fn set(&self, value: E) {
+        self.index.set(value.index());
+    }
+}
+
 /// How the credential is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialMode {
@@ -46,6 +91,43 @@ pub enum CredentialMode {
     Tap,
 }
 
+// Checked when the page compiles: `ALL` lists every variant (the matches are exhaustive, so a new
+// variant fails the build here) in declaration order.
+const _: () = {
+    let modes = match CredentialMode::Password {
+        CredentialMode::Password
+        | CredentialMode::Passphrase
+        | CredentialMode::Typed
+        | CredentialMode::Tap => 4,
+    };
+    let stages = match Stage::Compose {
+        Stage::Compose | Stage::Running | Stage::Finished => 3,
+    };
+    assert!(CredentialMode::ALL.len() == modes && Stage::ALL.len() == stages);
+    let mut i = 0;
+    while i < modes {
+        assert!(CredentialMode::ALL[i] as usize == i);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < stages {
+        assert!(Stage::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+impl Indexed for CredentialMode {
+    const ALL: &'static [Self] = &[
+        CredentialMode::Password,
+        CredentialMode::Passphrase,
+        CredentialMode::Typed,
+        CredentialMode::Tap,
+    ];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Where the page is in one reset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -55,6 +137,13 @@ pub enum Stage {
     Running,
     /// The receipt is shown.
     Finished,
+}
+
+impl Indexed for Stage {
+    const ALL: &'static [Self] = &[Stage::Compose, Stage::Running, Stage::Finished];
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 impl Stage {
@@ -144,7 +233,7 @@ pub struct Flow {
     pub review: RwSignal<ReviewState>,
     pub review_seq: StoredValue<u64>,
 
-    pub mode: RwSignal<CredentialMode>,
+    pub mode: IndexSignal<CredentialMode>,
     pub length: RwSignal<usize>,
     pub words: RwSignal<usize>,
     pub generated: RwSignal<Option<Secret>, LocalStorage>,
@@ -173,7 +262,7 @@ pub struct Flow {
     pub ticket: RwSignal<String>,
     pub confirm_upn: RwSignal<String>,
 
-    pub stage: RwSignal<Stage>,
+    pub stage: IndexSignal<Stage>,
     pub lines: RwSignal<Vec<StepLine>>,
     pub report: RwSignal<Option<RunReport>, LocalStorage>,
     /// The password of the run (the pass lives in the report), for copy, print and retry.
@@ -198,7 +287,7 @@ impl Flow {
     pub fn new(app: AppCtx) -> Flow {
         let review = RwSignal::new(ReviewState::Empty);
         let send_email = RwSignal::new(true);
-        let mode = RwSignal::new(CredentialMode::Password);
+        let mode = IndexSignal::new(CredentialMode::Password);
         let plan_with = move |choice: CredentialChoice| {
             let ReviewState::Loaded(outcome) = review.get() else {
                 return None;
@@ -213,7 +302,7 @@ impl Flow {
         };
         // One closure type for both memos (one memo instance in the page): the base plan reads
         // no mode, so it always plans a password reset.
-        let plan_memo = move |mode: Option<RwSignal<CredentialMode>>| {
+        let plan_memo = move |mode: Option<IndexSignal<CredentialMode>>| {
             Memo::new(move |_| {
                 let choice = match mode {
                     Some(m) if m.get() == CredentialMode::Tap => {
@@ -258,7 +347,7 @@ impl Flow {
             unlock_passphrase: RwSignal::new_local(None),
             ticket: RwSignal::new(String::new()),
             confirm_upn: RwSignal::new(String::new()),
-            stage: RwSignal::new(Stage::Compose),
+            stage: IndexSignal::new(Stage::Compose),
             lines: RwSignal::new(Vec::new()),
             report: RwSignal::new_local(None),
             run_credential: RwSignal::new_local(None),
