@@ -12,6 +12,7 @@ pub mod graph;
 pub mod json;
 pub mod quote;
 pub mod secret;
+pub mod sha256;
 pub mod theme;
 pub mod welcome;
 pub mod workflow;

@@ -29,7 +29,6 @@
 
 use core::fmt;
 use rand::{CryptoRng, RngExt};
-use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use super::passphrase::{push_word, WORD_LIST_LEN};
@@ -231,43 +230,45 @@ pub fn normalize_passphrase(typed: &str) -> Secret {
     Secret::new(out)
 }
 
-/// HMAC-SHA-256 (RFC 2104) on the `sha2` the page already carries.
+/// HMAC-SHA-256 (RFC 2104) on the page's one SHA-256 ([`crate::sha256::sha256`]): the same code
+/// in the browser (`ui/webcrypto.rs` calls [`split_master`]) and in the native tests. A key
+/// longer than the 64-byte block is hashed first; every buffer holding the key is overwritten
+/// before returning.
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
+    use crate::sha256::sha256;
+    let mut hashed = [0u8; 32];
+    let key = if key.len() > 64 {
+        hashed = sha256(key);
+        &hashed[..]
     } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut ipad = block;
-    let mut opad = block;
-    for b in &mut ipad {
-        *b ^= 0x36;
-    }
-    for b in &mut opad {
-        *b ^= 0x5c;
-    }
-    let inner = Sha256::new()
-        .chain_update(ipad)
-        .chain_update(message)
-        .finalize();
-    let outer = Sha256::new()
-        .chain_update(opad)
-        .chain_update(inner)
-        .finalize();
-    block.zeroize();
-    ipad.zeroize();
-    opad.zeroize();
-    outer.into()
+        key
+    };
+    // The key zero-padded to the block, XORed with ipad (then opad), followed by the data.
+    let mut buf = Vec::with_capacity(64 + message.len().max(32));
+    let pad = |buf: &mut Vec<u8>, with: u8| {
+        buf.clear();
+        buf.extend((0..64).map(|i| key.get(i).copied().unwrap_or(0) ^ with));
+    };
+    pad(&mut buf, 0x36);
+    buf.extend_from_slice(message);
+    let mut inner = sha256(&buf);
+    pad(&mut buf, 0x5c);
+    buf.extend_from_slice(&inner);
+    let out = sha256(&buf);
+    buf.zeroize();
+    inner.zeroize();
+    hashed.zeroize();
+    out
 }
 
 /// The AES key and the check value from PBKDF2's 32-byte output (which the caller zeroizes).
 pub fn split_master(master: &[u8; 32]) -> (DerivedKey, [u8; CHECK_LEN]) {
-    let key = hmac_sha256(master, KEY_LABEL);
-    let full = hmac_sha256(master, CHECK_LABEL);
+    let key = DerivedKey(hmac_sha256(master, KEY_LABEL));
+    let mut full = hmac_sha256(master, CHECK_LABEL);
     let mut check = [0u8; CHECK_LEN];
     check.copy_from_slice(&full[..CHECK_LEN]);
-    (DerivedKey(key), check)
+    full.zeroize();
+    (key, check)
 }
 
 /// Whether `derived` equals the link's check, in time independent of where they differ.
@@ -300,6 +301,7 @@ pub(crate) mod native {
     use super::*;
     use aes_gcm::aead::{Aead, KeyInit, Payload};
     use aes_gcm::{Aes256Gcm, Nonce};
+    use sha2::{Digest, Sha256};
 
     const SHA256_H0: [u32; 8] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
@@ -448,6 +450,7 @@ mod tests {
     use super::native::{master, open, open_with, seal};
     use super::*;
     use rand::{rngs::StdRng, SeedableRng};
+    use sha2::Sha256;
 
     /// The vector the browser test (`tests/browser_sealed.rs`) decrypts through WebCrypto. It is
     /// the output of [`seal`] on the inputs below; `vector_matches_the_native_implementation`
@@ -626,25 +629,79 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231_and_the_hmac_crate() {
         use hmac::{Hmac, Mac};
-        // RFC 4231 test case 2.
-        let out = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
-        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            hex,
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        for key_len in [0usize, 32, 64, 65, 131] {
-            let key = vec![0xa5u8; key_len];
-            let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&key) {
-                Ok(m) => m,
-                Err(e) => panic!("{e}"),
-            };
-            mac.update(b"message");
-            assert_eq!(
-                hmac_sha256(&key, b"message")[..],
-                mac.finalize().into_bytes()[..]
-            );
+        let hex = |b: &[u8]| -> String { b.iter().map(|b| format!("{b:02x}")).collect() };
+        let key4: Vec<u8> = (1..=25).collect();
+        let long_key = [0xaau8; 131];
+        // RFC 4231, section 4: test cases 1 to 7 (case 5 compares the first 128 bits).
+        let cases: [(&[u8], &[u8], &str); 7] = [
+            (
+                &[0x0b; 20],
+                b"Hi There",
+                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+            ),
+            (
+                b"Jefe",
+                b"what do ya want for nothing?",
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+            ),
+            (
+                &[0xaa; 20],
+                &[0xdd; 50],
+                "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+            ),
+            (
+                &key4,
+                &[0xcd; 50],
+                "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+            ),
+            (
+                &[0x0c; 20],
+                b"Test With Truncation",
+                "a3b6167473100ee06e0c796c2955552b",
+            ),
+            (
+                &long_key,
+                b"Test Using Larger Than Block-Size Key - Hash Key First",
+                "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+            ),
+            (
+                &long_key,
+                b"This is a test using a larger than block-size key and a larger than \
+                  block-size data. The key needs to be hashed before being used by the HMAC \
+                  algorithm.",
+                "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+            ),
+        ];
+        for (i, (key, data, expected)) in cases.iter().enumerate() {
+            let out = hmac_sha256(key, data);
+            assert_eq!(hex(&out[..expected.len() / 2]), *expected, "case {}", i + 1);
         }
+        // Keys and messages of every length around the block edges, against the hmac crate.
+        for key_len in [0usize, 1, 31, 32, 33, 63, 64, 65, 131] {
+            for msg_len in [0usize, 1, 55, 56, 63, 64, 65, 119, 120, 200] {
+                let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + 1) as u8).collect();
+                let msg: Vec<u8> = (0..msg_len).map(|i| (i * 13 + 5) as u8).collect();
+                let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&key) {
+                    Ok(m) => m,
+                    Err(e) => panic!("{e}"),
+                };
+                mac.update(&msg);
+                assert_eq!(
+                    hmac_sha256(&key, &msg)[..],
+                    mac.finalize().into_bytes()[..],
+                    "key {key_len} bytes, message {msg_len} bytes"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn split_master_is_the_two_labelled_hmacs() {
+        let master: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let (key, check) = split_master(&master);
+        assert_eq!(key.0, hmac_sha256(&master, KEY_LABEL));
+        assert_eq!(check[..], hmac_sha256(&master, CHECK_LABEL)[..CHECK_LEN]);
+        assert_ne!(key.0[..CHECK_LEN], check[..]);
     }
 
     #[test]

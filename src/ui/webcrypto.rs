@@ -1,7 +1,8 @@
 //! The sealed link's crypto in the page, through WebCrypto (`crypto.subtle`): PBKDF2-SHA-256
-//! derives 32 bytes, [`split_master`] turns them into the AES key and the check value, and
-//! AES-256-GCM seals or opens. The format and every constant are [`crate::credential::sealed`]'s;
-//! `tests/browser_sealed.rs` checks this code opens a vector sealed by the native twin.
+//! derives 32 bytes, [`split_master`] (the pure code the native tests run too) turns them into
+//! the AES key and the check value, and AES-256-GCM seals or opens. The format and every
+//! constant are [`crate::credential::sealed`]'s; `tests/browser_sealed.rs` checks this code
+//! opens a vector sealed by the native twin.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
@@ -10,8 +11,8 @@ use web_sys::{CryptoKey, SubtleCrypto};
 use zeroize::Zeroize;
 
 use crate::credential::sealed::{
-    check_matches, DerivedKey, OpenError, SealedLink, AAD, CHECK_LABEL, CHECK_LEN, ITERATIONS,
-    IV_LEN, KEY_LABEL, SALT_LEN,
+    check_matches, split_master, DerivedKey, OpenError, SealedLink, AAD, ITERATIONS, IV_LEN,
+    SALT_LEN,
 };
 use crate::secret::Secret;
 
@@ -83,39 +84,6 @@ pub async fn derive_master(passphrase: &Secret, salt: &[u8; SALT_LEN]) -> Result
     view.copy_to(&mut out);
     view.fill(0, 0, 32);
     Ok(out)
-}
-
-/// HMAC-SHA-256 (RFC 2104) of `message` under a 32-byte key, on the page's one SHA-256
-/// ([`crate::auth::pkce::sha256`]); the native twin is
-/// [`crate::credential::sealed::hmac_sha256`] (`tests/browser_sealed.rs` checks they agree).
-fn hmac_sha256(key: &[u8; 32], message: &[u8]) -> [u8; 32] {
-    use crate::auth::pkce::sha256;
-    // The key is shorter than the 64-byte block: zero-padded, then XORed with ipad and opad.
-    let mut buf = Vec::with_capacity(64 + message.len().max(32));
-    let pad = |buf: &mut Vec<u8>, with: u8| {
-        buf.clear();
-        buf.extend((0..64).map(|i| key.get(i).copied().unwrap_or(0) ^ with));
-    };
-    pad(&mut buf, 0x36);
-    buf.extend_from_slice(message);
-    let mut inner = sha256(&buf);
-    pad(&mut buf, 0x5c);
-    buf.extend_from_slice(&inner);
-    let out = sha256(&buf);
-    buf.zeroize();
-    inner.zeroize();
-    out
-}
-
-/// The AES key and the check value from PBKDF2's 32 bytes, as
-/// [`crate::credential::sealed::split_master`] makes them.
-fn split_master(master: &[u8; 32]) -> (DerivedKey, [u8; CHECK_LEN]) {
-    let key = DerivedKey(hmac_sha256(master, KEY_LABEL));
-    let mut full = hmac_sha256(master, CHECK_LABEL);
-    let mut check = [0u8; CHECK_LEN];
-    check.copy_from_slice(&full[..CHECK_LEN]);
-    full.zeroize();
-    (key, check)
 }
 
 async fn aes_key(key: &DerivedKey, usage: &str) -> Result<CryptoKey, String> {
