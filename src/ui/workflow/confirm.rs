@@ -78,12 +78,30 @@ pub fn problems(app: &AppCtx, flow: Flow) -> Vec<String> {
     out
 }
 
+/// The run's blockers, worked out where they are read (the button, the list, the click): a
+/// `Memo<Vec<String>>` would bring its own copy of Leptos's memo code for this one use.
+#[derive(Clone, Copy)]
+struct Blockers {
+    app: AppCtx,
+    flow: Flow,
+}
+
+impl Blockers {
+    fn get(&self) -> Vec<String> {
+        problems(&self.app, self.flow)
+    }
+
+    fn get_untracked(&self) -> Vec<String> {
+        untrack(|| self.get())
+    }
+}
+
 #[component]
 pub fn ConfirmStep() -> impl IntoView {
     let app = use_app();
     let flow = use_flow();
     let required = ticket_required(&app);
-    let blockers = Memo::new(move |_| problems(&app, flow));
+    let blockers = Blockers { app, flow };
     let sentence = move || flow.ready_plan().map(|p| summary(flow, &p));
     let privileged_upn = move || {
         flow.ready_plan()
