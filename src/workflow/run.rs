@@ -519,13 +519,37 @@ impl<'a, T: GraphTransport, R: Rng + ?Sized> Runner<'a, T, R> {
         client_request_id: &str,
         part: Option<&str>,
     ) {
+        // One body for every kind of outcome text.
+        self.record_string(
+            step,
+            attempt,
+            status,
+            outcome.into(),
+            request_id,
+            client_request_id,
+            part,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn record_string(
+        &mut self,
+        step: Step,
+        attempt: u32,
+        status: Option<u16>,
+        outcome: String,
+        request_id: Option<String>,
+        client_request_id: &str,
+        part: Option<&str>,
+    ) {
         let at = self.transport.now();
         self.steps.push(StepRecord {
             step,
             attempt,
             at,
             http_status: status,
-            outcome: outcome.into(),
+            outcome,
             request_id: request_id.or_else(|| self.last_request_id.clone()),
             client_request_id: client_request_id.to_owned(),
             batch_part: part.map(str::to_owned),
