@@ -50,15 +50,18 @@ pub fn CopyButton(
     /// Called on click to copy; returns what to copy, if anything.
     text: Callback<(), Option<String>>,
 ) -> impl IntoView {
-    let state = RwSignal::new(None::<bool>);
+    // What the button says: an index into LABELS, held in a usize signal (the page has those
+    // anyway) rather than an Option<bool> one, which would bring its own copy of signal code.
+    const LABELS: [&str; 3] = ["Copy", "Copied", "Copy failed: select and copy by hand"];
+    let state = RwSignal::new(0usize);
     let click = move |_| {
         if let Some(t) = text.run(()) {
             let mut t = t;
             copy_text_then(&t, move |ok| {
-                state.set(Some(ok));
+                state.set(if ok { 1 } else { 2 });
                 spawn_local(async move {
                     browser::sleep_ms(2_000).await;
-                    state.set(None);
+                    state.set(0);
                 });
             });
             zeroize::Zeroize::zeroize(&mut t);
@@ -66,11 +69,7 @@ pub fn CopyButton(
     };
     view! {
         <button type="button" id=id on:click=click>
-            {dynamic(move || (match state.get() {
-                Some(true) => "Copied",
-                Some(false) => "Copy failed: select and copy by hand",
-                None => "Copy",
-            }).into_any())}
+            {dynamic(move || LABELS[state.get()].into_any())}
         </button>
     }
 }
