@@ -4,6 +4,7 @@
 mod controls;
 pub mod embed;
 mod shell;
+pub(crate) mod signals;
 mod signin;
 mod theme;
 mod unlock;
@@ -19,6 +20,7 @@ use crate::auth::oidc::Account;
 use crate::config::Config;
 use crate::graph::fetch::{FetchTransport, SessionHolder};
 use crate::workflow::plan::AdminContext;
+use signals::{OptSignal, ValSignal};
 
 /// Mounts the root component on `<body>`; a page opened with a sealed link (`#unlock=`) shows
 /// only the unlock view, and the link leaves the address bar first.
@@ -49,40 +51,40 @@ pub enum Phase {
 /// What every screen can reach, provided as context. All fields are arena handles (Copy).
 #[derive(Clone, Copy)]
 pub struct AppCtx {
-    pub phase: RwSignal<Phase>,
+    pub phase: ValSignal<Phase>,
     /// The signed-in admin from the ID token.
-    pub account: RwSignal<Option<Account>>,
+    pub account: OptSignal<Account>,
     /// The admin's id, active roles and granted scopes, read once after sign-in.
-    pub admin: RwSignal<Option<AdminContext>>,
+    pub admin: OptSignal<AdminContext>,
     /// Why reading the admin's roles failed, if it did.
     pub admin_error: RwSignal<Option<String>>,
     /// The token answer's `scope`: what was actually granted.
     pub granted: RwSignal<String>,
     /// The last sign-in problem, explained.
-    pub auth_error: RwSignal<Option<Explanation>>,
+    pub auth_error: OptSignal<Explanation>,
     /// The refresh token died mid-work: ask for sign-in again over the screen, keeping it.
     pub session_ended: RwSignal<bool>,
     pub config: StoredValue<Option<Config>>,
     /// When framed, the verified parent's origin: the only one messages are posted to or read from.
     pub parent_origin: StoredValue<Option<String>>,
     /// What the portal asked to fill in, until the workflow takes it.
-    pub prefill: RwSignal<Option<embed::Prefill>>,
+    pub prefill: OptSignal<embed::Prefill>,
     holder: StoredValue<Option<Rc<SessionHolder>>, LocalStorage>,
 }
 
 impl AppCtx {
     fn new() -> AppCtx {
         AppCtx {
-            phase: RwSignal::new(Phase::Starting),
-            account: RwSignal::new(None),
-            admin: RwSignal::new(None),
+            phase: ValSignal::new(Phase::Starting),
+            account: OptSignal::new(),
+            admin: OptSignal::new(),
             admin_error: RwSignal::new(None),
             granted: RwSignal::new(String::new()),
-            auth_error: RwSignal::new(None),
+            auth_error: OptSignal::new(),
             session_ended: RwSignal::new(false),
             config: StoredValue::new(None),
             parent_origin: StoredValue::new(None),
-            prefill: RwSignal::new(None),
+            prefill: OptSignal::new(),
             holder: StoredValue::new_local(None),
         }
     }

@@ -75,7 +75,7 @@ pub fn Unlock(link: Result<SealedLink, LinkError>) -> impl IntoView {
     };
     let link = StoredValue::new(link);
     let typed = RwSignal::new(String::new());
-    let status = RwSignal::new(Status::Waiting);
+    let status = crate::ui::signals::ValSignal::new(Status::Waiting);
     let password: RwSignal<Option<Secret>, LocalStorage> = RwSignal::new_local(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::credential::{check_password, PolicyContext, TapOptions};
 use crate::graph::User;
 use crate::secret::Secret;
+use crate::ui::signals::{OptSignal, ValSignal};
 use crate::ui::AppCtx;
 use crate::workflow::find::FindOutcome;
 use crate::workflow::receipt::Receipt;
@@ -227,10 +228,10 @@ pub struct Flow {
     pub query: RwSignal<String>,
     /// Bumped on each keystroke: only the latest search may show its answer.
     pub find_seq: StoredValue<u64>,
-    pub find: RwSignal<FindState>,
+    pub find: ValSignal<FindState>,
     pub find_wait: RwSignal<Option<String>>,
     pub selected_id: RwSignal<Option<String>>,
-    pub review: RwSignal<ReviewState>,
+    pub review: ValSignal<ReviewState>,
     pub review_seq: StoredValue<u64>,
 
     pub mode: IndexSignal<CredentialMode>,
@@ -267,8 +268,8 @@ pub struct Flow {
     pub report: RwSignal<Option<RunReport>, LocalStorage>,
     /// The password of the run (the pass lives in the report), for copy, print and retry.
     pub run_credential: RwSignal<Option<Secret>, LocalStorage>,
-    pub run_info: RwSignal<Option<RunInfo>>,
-    pub receipt: RwSignal<Option<Receipt>>,
+    pub run_info: OptSignal<RunInfo>,
+    pub receipt: OptSignal<Receipt>,
     pub busy: RwSignal<bool>,
     pub after_note: RwSignal<Option<String>>,
 
@@ -285,7 +286,7 @@ pub fn use_flow() -> Flow {
 
 impl Flow {
     pub fn new(app: AppCtx) -> Flow {
-        let review = RwSignal::new(ReviewState::Empty);
+        let review = ValSignal::new(ReviewState::Empty);
         let send_email = RwSignal::new(true);
         let mode = IndexSignal::new(CredentialMode::Password);
         let plan_with = move |choice: CredentialChoice| {
@@ -318,7 +319,7 @@ impl Flow {
         Flow {
             query: RwSignal::new(String::new()),
             find_seq: StoredValue::new(0),
-            find: RwSignal::new(FindState::Idle),
+            find: ValSignal::new(FindState::Idle),
             find_wait: RwSignal::new(None),
             selected_id: RwSignal::new(None),
             review,
@@ -351,8 +352,8 @@ impl Flow {
             lines: RwSignal::new(Vec::new()),
             report: RwSignal::new_local(None),
             run_credential: RwSignal::new_local(None),
-            run_info: RwSignal::new(None),
-            receipt: RwSignal::new(None),
+            run_info: OptSignal::new(),
+            receipt: OptSignal::new(),
             busy: RwSignal::new(false),
             after_note: RwSignal::new(None),
             base_plan,

@@ -1,0 +1,109 @@
+//! [`OptSignal`] and [`ValSignal`]: values of many types through one instantiation of Leptos's
+//! signal code.
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+type Erased = Option<Arc<dyn Any + Send + Sync>>;
+
+/// A signal of an `Option<T>`, held type-erased in an `RwSignal<Option<Arc<dyn Any>>>`: every
+/// `OptSignal` shares that one signal type's code, where an `RwSignal<Option<T>>` per `T` would
+/// instantiate Leptos's signal machinery (about 1.3 KB of wasm) once per type. Reads and writes
+/// behave as an `RwSignal<Option<T>>`'s: `get` tracks, `get_untracked` does not, `set` and
+/// `update` notify; the value is cloned out on read, as `get` does.
+pub struct OptSignal<T> {
+    inner: RwSignal<Erased>,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for OptSignal<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for OptSignal<T> {}
+
+impl<T: Clone + Send + Sync + 'static> OptSignal<T> {
+    /// Starts empty.
+    pub fn new() -> Self {
+        OptSignal {
+            inner: RwSignal::new(None),
+            _value: PhantomData,
+        }
+    }
+
+    fn typed(erased: Erased) -> Option<T> {
+        // Only `set` writes, always with a `T`: the downcast cannot miss.
+        erased.and_then(|a| a.downcast_ref::<T>().cloned())
+    }
+
+    pub fn get(&self) -> Option<T> {
+        Self::typed(self.inner.get())
+    }
+
+    pub fn get_untracked(&self) -> Option<T> {
+        Self::typed(self.inner.get_untracked())
+    }
+
+    pub fn set(&self, value: Option<T>) {
+        self.inner
+            .set(value.map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>));
+    }
+
+    /// Changes the value in place (through a copy) and notifies, as `RwSignal::update`.
+    pub fn update(&self, f: impl FnOnce(&mut Option<T>)) {
+        let mut value = self.get_untracked();
+        f(&mut value);
+        self.set(value);
+    }
+
+    /// `f` of the value, untracked.
+    pub fn with_untracked<R>(&self, f: impl FnOnce(&Option<T>) -> R) -> R {
+        f(&self.get_untracked())
+    }
+}
+
+/// A signal of a `T` that always has a value, held like [`OptSignal`]'s (so it shares the same
+/// signal code): `get` tracks, `get_untracked` does not, `set` notifies, `track` subscribes.
+pub struct ValSignal<T> {
+    inner: OptSignal<T>,
+}
+
+impl<T> Clone for ValSignal<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for ValSignal<T> {}
+
+impl<T: Clone + Send + Sync + 'static> ValSignal<T> {
+    pub fn new(value: T) -> Self {
+        let inner = OptSignal::new();
+        inner.inner.set(Some(Arc::new(value)));
+        ValSignal { inner }
+    }
+
+    pub fn get(&self) -> T {
+        // Created with a value, and `set` always writes one.
+        self.inner.get().expect("a ValSignal always holds a value")
+    }
+
+    pub fn get_untracked(&self) -> T {
+        self.inner
+            .get_untracked()
+            .expect("a ValSignal always holds a value")
+    }
+
+    pub fn set(&self, value: T) {
+        self.inner.set(Some(value));
+    }
+
+    pub fn track(&self) {
+        self.inner.inner.track();
+    }
+}
