@@ -55,8 +55,16 @@ impl Colour {
         }
     }
 
+    /// `#rrggbb` in lowercase hex (by hand: `{:02x}` would bring the hex formatter).
     pub fn css(&self) -> String {
-        format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(7);
+        s.push('#');
+        for v in [self.r, self.g, self.b] {
+            s.push(char::from(HEX[usize::from(v >> 4)]));
+            s.push(char::from(HEX[usize::from(v & 15)]));
+        }
+        s
     }
 
     /// WCAG 2 relative luminance.
@@ -381,6 +389,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn css_is_lowercase_hex_of_every_channel() {
+        for v in 0..=255u8 {
+            let c = Colour {
+                r: v,
+                g: v.wrapping_mul(7),
+                b: 255 - v,
+            };
+            assert_eq!(c.css(), format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b));
+        }
+    }
 
     /// Our value of what serde_json's `json!` wrote.
     macro_rules! json {
