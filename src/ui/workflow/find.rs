@@ -53,7 +53,7 @@ pub async fn look_up<T: GraphTransport>(
 }
 
 pub(super) fn schedule(app: AppCtx, flow: Flow, text: String) {
-    flow.find_seq.update_value(|n| *n += 1);
+    flow.find_seq.bump();
     let mine = flow.find_seq.get_value();
     let current = move || flow.find_seq.get_value() == mine;
     if text.trim().is_empty() {

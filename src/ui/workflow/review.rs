@@ -23,7 +23,7 @@ use crate::workflow::{Plan, Refusal, ResetPath};
 
 /// Picks `user` from the Find results and reads everything the plan needs, in one round trip.
 pub fn select_user(app: AppCtx, flow: Flow, user: User) {
-    flow.review_seq.update_value(|n| *n += 1);
+    flow.review_seq.bump();
     let mine = flow.review_seq.get_value();
     flow.selected_id.set(Some(user.id.clone()));
     flow.clear_composition();

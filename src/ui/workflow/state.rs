@@ -79,6 +79,27 @@ impl<E: Indexed> IndexSignal<E> {
     }
 }
 
+/// A sequence number, bumped when a newer request supersedes older ones and read untracked; kept
+/// in an `RwSignal<usize>` (the page has those anyway) rather than a `StoredValue<u64>`, which
+/// would bring its own copy of Leptos's stored-value code.
+#[derive(Clone, Copy)]
+pub struct Seq(RwSignal<usize>);
+
+impl Seq {
+    pub fn new() -> Seq {
+        Seq(RwSignal::new(0))
+    }
+
+    /// Moves to the next number (nothing subscribes to it, so nothing re-runs).
+    pub fn bump(&self) {
+        self.0.set(self.0.get_untracked().wrapping_add(1));
+    }
+
+    pub fn get_value(&self) -> usize {
+        self.0.get_untracked()
+    }
+}
+
 /// How the credential is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialMode {
@@ -227,12 +248,12 @@ pub struct RunInfo {
 pub struct Flow {
     pub query: RwSignal<String>,
     /// Bumped on each keystroke: only the latest search may show its answer.
-    pub find_seq: StoredValue<u64>,
+    pub find_seq: Seq,
     pub find: ValSignal<FindState>,
     pub find_wait: RwSignal<Option<String>>,
     pub selected_id: RwSignal<Option<String>>,
     pub review: ValSignal<ReviewState>,
-    pub review_seq: StoredValue<u64>,
+    pub review_seq: Seq,
 
     pub mode: IndexSignal<CredentialMode>,
     pub length: RwSignal<usize>,
@@ -318,12 +339,12 @@ impl Flow {
         let plan = plan_memo(Some(mode));
         Flow {
             query: RwSignal::new(String::new()),
-            find_seq: StoredValue::new(0),
+            find_seq: Seq::new(),
             find: ValSignal::new(FindState::Idle),
             find_wait: RwSignal::new(None),
             selected_id: RwSignal::new(None),
             review,
-            review_seq: StoredValue::new(0),
+            review_seq: Seq::new(),
             mode,
             length: RwSignal::new(crate::credential::DEFAULT_LENGTH),
             words: RwSignal::new(crate::credential::DEFAULT_WORDS),
@@ -420,8 +441,8 @@ impl Flow {
         self.after_note.set(None);
         self.busy.set(false);
         self.ticket.set(String::new());
-        self.find_seq.update_value(|n| *n += 1);
-        self.review_seq.update_value(|n| *n += 1);
+        self.find_seq.bump();
+        self.review_seq.bump();
         self.query.set(String::new());
         self.find.set(FindState::Idle);
         self.find_wait.set(None);
