@@ -107,3 +107,14 @@ impl<T: Clone + Send + Sync + 'static> ValSignal<T> {
         self.inner.inner.track();
     }
 }
+
+/// Runs `f` now and again whenever a signal it read changes, as `Effect::new(move |_| f())`; every
+/// effect of the page goes through one instantiation of Leptos's effect code.
+pub fn effect(f: impl Fn() + 'static) {
+    erased_effect(Box::new(f));
+}
+
+#[inline(never)]
+fn erased_effect(f: Box<dyn Fn()>) {
+    Effect::new(move |_| f());
+}

@@ -68,7 +68,7 @@ pub fn SignedOutCard() -> impl IntoView {
     let app = use_app();
     let popup = use_popup(&app);
     // `cargo xtask bench` times the page to here: this card and its Sign-in handler are mounted.
-    Effect::new(|_| {
+    crate::ui::signals::effect(|| {
         drop(
             window()
                 .performance()

@@ -6,11 +6,12 @@ use leptos::prelude::*;
 use super::find::schedule;
 use super::state::{Flow, Stage};
 use crate::embed::Outbound;
+use crate::ui::signals::effect;
 use crate::ui::{embed, AppCtx};
 
 /// Wires the workflow to the portal; does nothing visible when the page is not framed.
 pub fn wire(app: AppCtx, flow: Flow) {
-    Effect::new(move |_| {
+    effect(move || {
         if flow.stage.get() != Stage::Compose {
             return;
         }
@@ -26,7 +27,7 @@ pub fn wire(app: AppCtx, flow: Flow) {
             schedule(app, flow, user);
         }
     });
-    Effect::new(move |_| {
+    effect(move || {
         let Some(receipt) = flow.receipt.get() else {
             return;
         };

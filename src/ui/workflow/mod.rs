@@ -40,7 +40,9 @@ pub fn Workflow() -> impl IntoView {
     let can_compose = Memo::new(move |_| matches!(flow.base_plan.get(), Some(Ok(_))));
     // Leaving or reloading asks first while Graph is being written to: the run, and the
     // receipt's "retry sending" or "check the reset" while they wait for an answer.
-    Effect::new(move |_| leave_guard::set(flow.stage.get() == Stage::Running || flow.busy.get()));
+    crate::ui::signals::effect(move || {
+        leave_guard::set(flow.stage.get() == Stage::Running || flow.busy.get())
+    });
     on_cleanup(|| leave_guard::set(false));
     view! {
         <div id="workflow">
