@@ -29,7 +29,7 @@ mod tap;
 #[cfg(test)]
 mod tests;
 
-pub use alphabet::{Alphabet, CharClass, AWKWARD_SYMBOLS, ENTRA_SYMBOLS, LOOK_ALIKES};
+pub use alphabet::{log2, Alphabet, CharClass, AWKWARD_SYMBOLS, ENTRA_SYMBOLS, LOOK_ALIKES};
 pub use passphrase::{
     generate_passphrase, push_word, PassphraseOptions, DEFAULT_SEPARATOR, DEFAULT_WORDS, MAX_WORDS,
     MIN_WORDS, WORD_LIST_LEN,

@@ -1,7 +1,7 @@
 //! Passphrases for passwords read aloud over the phone: common words, a separator, one capital
 //! and a digit, so Entra's 3-of-4 rule holds (lowercase, uppercase, digit, and the separator).
 
-use super::alphabet::CharClass;
+use super::alphabet::{log2, CharClass};
 use super::{first_passing, GenerateError, PolicyContext};
 use crate::secret::Secret;
 use rand::{CryptoRng, RngExt};
@@ -92,7 +92,7 @@ impl PassphraseOptions {
     pub fn entropy_bits(&self) -> Result<f64, GenerateError> {
         self.validate()?;
         let words = self.words as f64;
-        Ok(words * (WORD_LIST_LEN as f64).log2() + words.log2() + 10f64.log2())
+        Ok(words * log2(WORD_LIST_LEN as f64) + log2(words) + log2(10.0))
     }
 }
 

@@ -72,7 +72,7 @@ fn typed_bits(s: &str) -> f64 {
     if pool == 0 {
         return 0.0;
     }
-    s.chars().count() as f64 * f64::from(pool).log2()
+    s.chars().count() as f64 * crate::credential::log2(f64::from(pool))
 }
 
 pub(super) fn set_mode(app: AppCtx, flow: Flow, mode: CredentialMode) {
