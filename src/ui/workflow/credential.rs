@@ -44,6 +44,12 @@ pub fn regenerate(app: AppCtx, flow: Flow) {
     }
 }
 
+/// Bits rounded to a whole number, as text. `bits` is never negative, so adding ½ and
+/// truncating rounds half up as `f64::round` does (which would bring libm's `round`).
+fn whole_bits(bits: f64) -> String {
+    ((bits + 0.5) as u32).to_string()
+}
+
 fn strength_label(bits: f64) -> &'static str {
     if bits >= 80.0 {
         "strong"
@@ -151,7 +157,7 @@ pub fn CredentialStep() -> impl IntoView {
                 [
                     "About ",
                     // Whole bits as an integer: printing an f64 would pull in float formatting.
-                    &(b.round() as u32).to_string(),
+                    &whole_bits(b),
                     " bits of entropy: ",
                     strength_label(b),
                     ".",
@@ -257,7 +263,7 @@ pub fn CredentialStep() -> impl IntoView {
                         Some(
                             [
                                 "Meets the Entra ID password policy. Estimated strength: about ",
-                                &(b.round() as u32).to_string(),
+                                &whole_bits(b),
                                 " bits (",
                                 strength_label(b),
                                 "); a password a person chose is usually weaker than that.",
