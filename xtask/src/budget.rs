@@ -17,11 +17,12 @@ use flate2::Compression;
 /// 150 KB of 1024 bytes.
 pub const BUDGET_BYTES: u64 = 150 * 1024;
 
-/// The most the page may weigh today: 270,235 bytes measured on 27 Nov 2026 (after the cuts
+/// The most the page may weigh today: 247,331 bytes measured on 28 Nov 2026 (after the cuts
 /// of base64, serde, the view code's generic instances, the front-coded word list, the
-/// standard library built with the page with `panic = "immediate-abort"` and the shared view and
-/// logic helpers; README, Page weight), plus about 1.5% for ordinary changes.
-pub const CEILING_BYTES: u64 = 274_300;
+/// standard library built with the page with `panic = "immediate-abort"`, the shared view and
+/// logic helpers, the Unicode and formatting tables, wasm-streams' exported classes and the
+/// per-type signal code; README, Page weight), plus about 1.5% for ordinary changes.
+pub const CEILING_BYTES: u64 = 251_000;
 
 // A ceiling below the budget would hide the budget's line; lower both together then.
 const _: () = assert!(CEILING_BYTES >= BUDGET_BYTES);
