@@ -1,5 +1,5 @@
-//! [`OptSignal`] and [`ValSignal`]: values of many types through one instantiation of Leptos's
-//! signal code.
+//! [`OptSignal`], [`ValSignal`], [`IndexSignal`] and [`Seq`]: values of many types through one
+//! instantiation of Leptos's signal code each, and [`effect`], every effect through one.
 
 use std::any::Any;
 use std::marker::PhantomData;
@@ -105,6 +105,72 @@ impl<T: Clone + Send + Sync + 'static> ValSignal<T> {
 
     pub fn track(&self) {
         self.inner.inner.track();
+    }
+}
+
+/// A fieldless enum kept in an [`IndexSignal`].
+pub trait Indexed: Copy + 'static {
+    /// Every variant, in declaration order (so `ALL[v as usize] == v`).
+    const ALL: &'static [Self];
+    fn index(self) -> usize;
+}
+
+/// A signal of a fieldless enum, held as the variant's index in an `RwSignal<usize>`: every such
+/// signal shares the `usize` signal's code (the page has `usize` signals anyway) instead of
+/// instantiating Leptos's signal machinery once per enum. Reads and writes behave as an
+/// `RwSignal<E>`'s (tracked `get`, `get_untracked`, `set` notifies).
+pub struct IndexSignal<E> {
+    index: RwSignal<usize>,
+    _enum: core::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for IndexSignal<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for IndexSignal<E> {}
+
+impl<E: Indexed> IndexSignal<E> {
+    pub fn new(value: E) -> Self {
+        IndexSignal {
+            index: RwSignal::new(value.index()),
+            _enum: core::marker::PhantomData,
+        }
+    }
+
+    pub fn get(&self) -> E {
+        E::ALL[self.index.get()]
+    }
+
+    pub fn get_untracked(&self) -> E {
+        E::ALL[self.index.get_untracked()]
+    }
+
+    pub fn set(&self, value: E) {
+        self.index.set(value.index());
+    }
+}
+
+/// A sequence number, bumped when a newer request supersedes older ones and read untracked; kept
+/// in an `RwSignal<usize>` (the page has those anyway) rather than a `StoredValue<u64>`, which
+/// would bring its own copy of Leptos's stored-value code.
+#[derive(Clone, Copy)]
+pub struct Seq(RwSignal<usize>);
+
+impl Seq {
+    pub fn new() -> Seq {
+        Seq(RwSignal::new(0))
+    }
+
+    /// Moves to the next number (nothing subscribes to it, so nothing re-runs).
+    pub fn bump(&self) {
+        self.0.set(self.0.get_untracked().wrapping_add(1));
+    }
+
+    pub fn get_value(&self) -> usize {
+        self.0.get_untracked()
     }
 }
 
